@@ -1,0 +1,161 @@
+using System.Net;
+
+namespace Intercom.AiCompliance.Catalog;
+
+/// <summary>Checks a catalogue before any request is planned against it.</summary>
+public static class CatalogValidator
+{
+    private static readonly char[] HostSeparators = ['.', '-'];
+
+    /// <summary>Returns every error in <paramref name="deployments"/>; an empty list means the catalogue is valid.</summary>
+    public static IReadOnlyList<CatalogValidationError> Validate(
+        IReadOnlyList<ProviderDeployment?> deployments, CatalogValidationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(deployments);
+        options ??= new CatalogValidationOptions();
+        var errors = new List<CatalogValidationError>();
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+
+        for (var i = 0; i < deployments.Count; i++)
+        {
+            var d = deployments[i];
+            if (d is null)
+            {
+                errors.Add(new($"#{i}", "", "the entry is empty: remove it or describe the deployment.", i));
+                continue;
+            }
+
+            var name = string.IsNullOrWhiteSpace(d.Id) ? $"#{i}" : d.Id;
+            void Error(string field, string message) => errors.Add(new(name, field, message, i));
+
+            if (string.IsNullOrWhiteSpace(d.Id))
+            {
+                Error(nameof(d.Id), "is missing: give every deployment a unique id such as 'bedrock-claude-eu'.");
+            }
+            else if (seen.TryGetValue(d.Id, out var first))
+            {
+                Error(nameof(d.Id), $"is a duplicate of deployment #{first}: ids must be unique (case-insensitive).");
+            }
+            else
+            {
+                seen.Add(d.Id, i);
+            }
+
+            if (d.Provider == ProviderKind.Unknown || !Enum.IsDefined(d.Provider))
+            {
+                Error(nameof(d.Provider), $"is missing or unknown: use one of {string.Join(", ", Enum.GetNames<ProviderKind>().Skip(1))}.");
+            }
+
+            if (string.IsNullOrWhiteSpace(d.Model))
+            {
+                Error(nameof(d.Model), "is missing: name the model the provider runs.");
+            }
+
+            if (d.Capabilities.Count == 0 || d.Capabilities.Any(c => c == Capability.None || !Enum.IsDefined(c)))
+            {
+                Error(nameof(d.Capabilities), $"is empty or holds an unknown value: list what it serves ({string.Join(", ", Enum.GetNames<Capability>().Skip(1))}).");
+            }
+
+            if (d.ProcessingRegions.Count == 0 || d.ProcessingRegions.Any(r => r.IsUnknown))
+            {
+                Error(nameof(d.ProcessingRegions), "is empty: list every region where the deployment may process data, including provider re-routing.");
+            }
+
+            ValidateEndpoint(d, options, Error);
+
+            for (var a = 0; a < d.Attestations.Count; a++)
+            {
+                var att = d.Attestations[a];
+                var field = $"{nameof(d.Attestations)}:{a}";
+                if (att is null)
+                {
+                    Error(field, "is empty: remove it or describe the contract.");
+                    continue;
+                }
+
+                if (att.Kind == AttestationKind.Unknown || !Enum.IsDefined(att.Kind))
+                {
+                    Error($"{field}:Kind", "is missing or unknown: use ZeroDataRetention, NoTraining or BusinessAssociateAgreement.");
+                }
+
+                if (string.IsNullOrWhiteSpace(att.Reference))
+                {
+                    Error($"{field}:Reference", "is missing: record the contract reference so a reviewer can find the signed document.");
+                }
+
+                if (att.EffectiveFrom is null)
+                {
+                    Error($"{field}:EffectiveFrom", "is missing: record the date the contract came into force.");
+                }
+                else if (att.ExpiresAt is { } exp && exp <= att.EffectiveFrom)
+                {
+                    Error($"{field}:ExpiresAt", $"({exp:O}) is not after EffectiveFrom ({att.EffectiveFrom:O}): correct one of the dates.");
+                }
+            }
+
+            var q = d.Quality;
+            if (q is null)
+            {
+                Error(nameof(d.Quality), "is missing: leave it out to use the defaults, or give resolution rate, hallucination rate and latency.");
+            }
+            else
+            {
+                if (q.ResolutionRate is < 0 or > 1 || double.IsNaN(q.ResolutionRate))
+                {
+                    Error("Quality:ResolutionRate", "must be between 0 and 1.");
+                }
+
+                if (q.HallucinationRate is < 0 or > 1 || double.IsNaN(q.HallucinationRate))
+                {
+                    Error("Quality:HallucinationRate", "must be between 0 and 1.");
+                }
+
+                if (q.LatencyMs < 0 || double.IsNaN(q.LatencyMs) || double.IsInfinity(q.LatencyMs))
+                {
+                    Error("Quality:LatencyMs", "must be a non-negative number of milliseconds.");
+                }
+            }
+        }
+
+        return errors;
+    }
+
+    /// <summary>Whether the deployment is hosted in the EU: on the EU list, or processing only in the EU.</summary>
+    public static bool IsEuHosted(ProviderDeployment deployment)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        return deployment.IsOnList(SubprocessorLists.Eu)
+            || (deployment.ProcessingRegions.Count > 0 && deployment.ProcessingRegions.All(r => r == Region.EU));
+    }
+
+    private static void ValidateEndpoint(ProviderDeployment d, CatalogValidationOptions options, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(d.Endpoint)
+            || !Uri.TryCreate(d.Endpoint, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            error(nameof(d.Endpoint), "is missing or not an absolute http(s) address: give the provider's base address.");
+            return;
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+        {
+            error(nameof(d.Endpoint), "uses plain http to a remote host: Customer Data must travel over https.");
+        }
+
+        if (uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip)))
+        {
+            if (!options.AllowLoopbackEndpoints)
+            {
+                error(nameof(d.Endpoint), "is a loopback address: allowed only when CatalogValidationOptions.AllowLoopbackEndpoints is set for tests.");
+            }
+
+            return;
+        }
+
+        if (IsEuHosted(d) && !uri.Host.Split(HostSeparators).Any(options.EuEndpointHostTokens.Contains))
+        {
+            error(nameof(d.Endpoint), $"host '{uri.Host}' is not an EU endpoint, but the deployment is EU-hosted: use the provider's EU regional endpoint (for example eu.api.openai.com or bedrock-runtime.eu-central-1.amazonaws.com).");
+        }
+    }
+}

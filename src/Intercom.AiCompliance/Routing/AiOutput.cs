@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.AI;
+
+namespace Intercom.AiCompliance.Routing;
+
+/// <summary>The Output a provider returned. One subtype per capability.</summary>
+public abstract record AiOutput
+{
+    private protected AiOutput()
+    {
+    }
+
+    /// <summary>Feeds the output's content into a keyed digest for the audit trail.</summary>
+    internal abstract void AppendTo(IncrementalHash hash);
+
+    /// <summary>The output's text, for anonymisation before training; empty for audio and vectors.</summary>
+    internal abstract IEnumerable<string> Texts();
+
+    private protected static void Append(IncrementalHash hash, ReadOnlySpan<char> text) =>
+        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(text));
+}
+
+/// <summary>A chat answer in Microsoft.Extensions.AI's shape.</summary>
+/// <param name="Response">The response.</param>
+public sealed record ChatOutput(ChatResponse Response) : AiOutput
+{
+    internal override void AppendTo(IncrementalHash hash) => Append(hash, Response.Text);
+
+    internal override IEnumerable<string> Texts() => [Response.Text];
+}
+
+/// <summary>Synthesised speech.</summary>
+/// <param name="Audio">The audio bytes.</param>
+/// <param name="MediaType">The audio's media type.</param>
+public sealed record SpeechOutput(ReadOnlyMemory<byte> Audio, string MediaType) : AiOutput
+{
+    internal override void AppendTo(IncrementalHash hash) => hash.AppendData(Audio.Span);
+
+    internal override IEnumerable<string> Texts() => [];
+}
+
+/// <summary>A transcript.</summary>
+/// <param name="Text">The transcribed text.</param>
+public sealed record TranscriptOutput(string Text) : AiOutput
+{
+    internal override void AppendTo(IncrementalHash hash) => Append(hash, Text);
+
+    internal override IEnumerable<string> Texts() => [Text];
+}
+
+/// <summary>Embedding vectors, one per input, in input order.</summary>
+/// <param name="Vectors">The vectors.</param>
+public sealed record EmbeddingOutput(IReadOnlyList<ReadOnlyMemory<float>> Vectors) : AiOutput
+{
+    internal override void AppendTo(IncrementalHash hash)
+    {
+        foreach (var v in Vectors)
+        {
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.Span));
+        }
+    }
+
+    internal override IEnumerable<string> Texts() => [];
+}
+
+/// <summary>Relevance scores, one per document, in document order.</summary>
+/// <param name="Scores">The scores, from 0 (irrelevant) to 1.</param>
+public sealed record RerankOutput(IReadOnlyList<double> Scores) : AiOutput
+{
+    internal override void AppendTo(IncrementalHash hash)
+    {
+        Span<byte> b = stackalloc byte[8];
+        foreach (var s in Scores)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(b, s);
+            hash.AppendData(b);
+        }
+    }
+
+    internal override IEnumerable<string> Texts() => [];
+}

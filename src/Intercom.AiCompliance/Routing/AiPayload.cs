@@ -1,0 +1,183 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+using Intercom.AiCompliance.Catalog;
+using Microsoft.Extensions.AI;
+
+namespace Intercom.AiCompliance.Routing;
+
+/// <summary>The Input of a request: what would be sent to a provider. One subtype per capability.</summary>
+public abstract record AiPayload
+{
+    private protected AiPayload()
+    {
+    }
+
+    /// <summary>The capability this payload needs.</summary>
+    public abstract Capability Capability { get; }
+
+    /// <summary>The size that request limits apply to: characters of text, or bytes of audio.</summary>
+    public abstract long InputSize { get; }
+
+    /// <summary>Feeds the payload's content into a keyed digest, so the audit trail can prove what was sent without holding it.</summary>
+    internal abstract void AppendTo(IncrementalHash hash);
+
+    /// <summary>The payload's text, for anonymisation before training; empty for audio.</summary>
+    internal abstract IEnumerable<string> Texts();
+
+    private protected static void Append(IncrementalHash hash, string? text)
+    {
+        text ??= string.Empty;
+        Span<byte> length = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, text.Length);
+        hash.AppendData(length);
+        hash.AppendData(MemoryMarshal.AsBytes(text.AsSpan()));
+    }
+}
+
+/// <summary>A chat request in Microsoft.Extensions.AI's shape.</summary>
+/// <param name="Messages">The conversation to continue.</param>
+/// <param name="Options">Chat options; the model id in it is ignored because the router picks the deployment.</param>
+public sealed record ChatPayload(IReadOnlyList<ChatMessage> Messages, ChatOptions? Options = null) : AiPayload
+{
+    /// <inheritdoc/>
+    public override Capability Capability => Capability.Chat;
+
+    /// <inheritdoc/>
+    public override long InputSize
+    {
+        get
+        {
+            long size = 0;
+            for (var i = 0; i < Messages.Count; i++)
+            {
+                var contents = Messages[i].Contents;
+                for (var j = 0; j < contents.Count; j++)
+                {
+                    if (contents[j] is TextContent t)
+                    {
+                        size += t.Text?.Length ?? 0;
+                    }
+                }
+            }
+
+            return size;
+        }
+    }
+
+    internal override void AppendTo(IncrementalHash hash)
+    {
+        foreach (var m in Messages)
+        {
+            Append(hash, m.Role.Value);
+            Append(hash, m.Text);
+        }
+    }
+
+    internal override IEnumerable<string> Texts() => Messages.Select(m => m.Text);
+}
+
+/// <summary>Text to speak.</summary>
+/// <param name="Text">What to say.</param>
+/// <param name="Voice">A voice name; adapters fall back to their default.</param>
+public sealed record SpeechSynthesisPayload(string Text, string? Voice = null) : AiPayload
+{
+    /// <inheritdoc/>
+    public override Capability Capability => Capability.SpeechSynthesis;
+
+    /// <inheritdoc/>
+    public override long InputSize => Text?.Length ?? 0;
+
+    internal override void AppendTo(IncrementalHash hash) => Append(hash, Text);
+
+    internal override IEnumerable<string> Texts() => [Text];
+}
+
+/// <summary>Audio to transcribe.</summary>
+/// <param name="Audio">The audio bytes.</param>
+/// <param name="MediaType">The audio's media type, such as <c>audio/wav</c>.</param>
+public sealed record TranscriptionPayload(ReadOnlyMemory<byte> Audio, string MediaType = "audio/wav") : AiPayload
+{
+    /// <inheritdoc/>
+    public override Capability Capability => Capability.Transcription;
+
+    /// <inheritdoc/>
+    public override long InputSize => Audio.Length;
+
+    internal override void AppendTo(IncrementalHash hash)
+    {
+        Append(hash, MediaType);
+        hash.AppendData(Audio.Span);
+    }
+
+    internal override IEnumerable<string> Texts() => [];
+}
+
+/// <summary>Texts to embed.</summary>
+/// <param name="Inputs">The texts.</param>
+public sealed record EmbeddingPayload(IReadOnlyList<string> Inputs) : AiPayload
+{
+    /// <inheritdoc/>
+    public override Capability Capability => Capability.Embeddings;
+
+    /// <inheritdoc/>
+    public override long InputSize
+    {
+        get
+        {
+            long size = 0;
+            for (var i = 0; i < Inputs.Count; i++)
+            {
+                size += Inputs[i]?.Length ?? 0;
+            }
+
+            return size;
+        }
+    }
+
+    internal override void AppendTo(IncrementalHash hash)
+    {
+        foreach (var s in Inputs)
+        {
+            Append(hash, s);
+        }
+    }
+
+    internal override IEnumerable<string> Texts() => Inputs;
+}
+
+/// <summary>Passages to rank against a query.</summary>
+/// <param name="Query">The query.</param>
+/// <param name="Documents">The passages.</param>
+public sealed record RerankPayload(string Query, IReadOnlyList<string> Documents) : AiPayload
+{
+    /// <inheritdoc/>
+    public override Capability Capability => Capability.Reranking;
+
+    /// <inheritdoc/>
+    public override long InputSize
+    {
+        get
+        {
+            long size = Query?.Length ?? 0;
+            for (var i = 0; i < Documents.Count; i++)
+            {
+                size += Documents[i]?.Length ?? 0;
+            }
+
+            return size;
+        }
+    }
+
+    internal override void AppendTo(IncrementalHash hash)
+    {
+        Append(hash, Query);
+        foreach (var d in Documents)
+        {
+            Append(hash, d);
+        }
+    }
+
+    internal override IEnumerable<string> Texts() => [Query, .. Documents];
+}
+

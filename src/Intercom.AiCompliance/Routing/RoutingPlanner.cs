@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Intercom.AiCompliance.Catalog;
+using Intercom.AiCompliance.Rules;
+using Intercom.AiCompliance.Workspaces;
+
+namespace Intercom.AiCompliance.Routing;
+
+/// <summary>
+/// Runs the rules over the catalogue and orders the compliant deployments. Pure and deterministic; plans are
+/// cached per <see cref="PolicyClass"/> until the next contract starts or ends, so the cost of a plan for a class
+/// already seen does not grow with the catalogue.
+/// </summary>
+public sealed class RoutingPlanner
+{
+    private static readonly IReadOnlyList<RuleViolation> NoViolations = [];
+    private readonly ConcurrentDictionary<PolicyClass, RoutingPlan> _cache = new();
+    private readonly string _ruleNames;
+
+    /// <summary>Creates a planner over a validated catalogue.</summary>
+    public RoutingPlanner(ProviderCatalog catalog, ComplianceRuleSet rules)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(rules);
+        Catalog = catalog;
+        Rules = rules;
+        _ruleNames = string.Join(",", rules.DeploymentRules.Select(r => r.Name).Concat(rules.RequestRules.Select(r => r.Name)));
+    }
+
+    /// <summary>The catalogue planned against.</summary>
+    public ProviderCatalog Catalog { get; }
+
+    /// <summary>The rules applied.</summary>
+    public ComplianceRuleSet Rules { get; }
+
+    /// <summary>
+    /// Plans <paramref name="request"/> for <paramref name="profile"/> at <paramref name="now"/>: request rules first,
+    /// then the (cached) plan for the policy class.
+    /// </summary>
+    public RoutingPlan Plan(AiRequest request, WorkspaceComplianceProfile profile, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(profile);
+        var classPlan = PlanFor(profile.PolicyClassFor(request.Capability), now);
+
+        List<RuleViolation>? violations = null;
+        var requestRules = Rules.RequestRules;
+        for (var i = 0; i < requestRules.Count; i++)
+        {
+            if (requestRules[i].Evaluate(request, profile, now) is { } v)
+            {
+                (violations ??= []).Add(v);
+            }
+        }
+
+        return violations is null
+            ? classPlan
+            : new RoutingPlan(classPlan.Policy, [], classPlan.Rejections, violations, classPlan.PolicyFingerprint,
+                classPlan.EvaluatedAt, classPlan.WindowStart, classPlan.ValidUntil);
+    }
+
+    /// <summary>The plan for every request in <paramref name="policy"/> at <paramref name="now"/>.</summary>
+    public RoutingPlan PlanFor(PolicyClass policy, DateTimeOffset now)
+    {
+        if (_cache.TryGetValue(policy, out var cached) && cached.HoldsAt(now))
+        {
+            return cached;
+        }
+
+        var plan = Evaluate(policy, now);
+        _cache[policy] = plan;
+        return plan;
+    }
+
+    /// <summary>
+    /// Checks one deployment against every rule at <paramref name="now"/>, bypassing the cache: used before each
+    /// attempt, because a contract can expire while a request is in flight.
+    /// </summary>
+    public RuleViolation? FirstViolation(ProviderDeployment deployment, PolicyClass policy, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        var rules = Rules.DeploymentRules;
+        for (var i = 0; i < rules.Count; i++)
+        {
+            if (rules[i].Evaluate(deployment, policy, now) is { } v)
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
+
+    private RoutingPlan Evaluate(PolicyClass policy, DateTimeOffset now)
+    {
+        var candidates = new List<ProviderDeployment>();
+        var rejections = new List<DeploymentRejection>();
+        foreach (var deployment in Catalog.Deployments)
+        {
+            List<RuleViolation>? violations = null;
+            foreach (var rule in Rules.DeploymentRules)
+            {
+                if (rule.Evaluate(deployment, policy, now) is { } v)
+                {
+                    (violations ??= []).Add(v);
+                }
+            }
+
+            if (violations is null)
+            {
+                candidates.Add(deployment);
+            }
+            else
+            {
+                rejections.Add(new DeploymentRejection(deployment, violations));
+            }
+        }
+
+        candidates.Sort(static (a, b) =>
+        {
+            var byScore = b.Quality.Score.CompareTo(a.Quality.Score);
+            return byScore != 0 ? byScore : string.CompareOrdinal(a.Id, b.Id);
+        });
+
+        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{Catalog.Fingerprint}\n{_ruleNames}\n{policy}")));
+        return new RoutingPlan(policy, candidates, rejections, NoViolations, fingerprint, now,
+            Catalog.LastContractChangeAtOrBefore(now), Catalog.NextContractChangeAfter(now));
+    }
+}

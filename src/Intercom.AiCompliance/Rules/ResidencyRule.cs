@@ -1,0 +1,84 @@
+using Intercom.AiCompliance.Catalog;
+using Intercom.AiCompliance.Workspaces;
+
+namespace Intercom.AiCompliance.Rules;
+
+/// <summary>
+/// Data residency. Default (US) hosting: the deployment must be on the global subprocessor list, and, for a workspace
+/// pinned to US processing, process only in the US. Regional hosting (EU, AU, ...): every region where the deployment
+/// may process must be the hosting region, and where the region has its own subprocessor list (EU) the deployment must be on it.
+/// </summary>
+public sealed class ResidencyRule : IComplianceRule
+{
+    private readonly IReadOnlyDictionary<Region, string> _regionalLists;
+
+    /// <summary>Creates the rule with the EU list as the only regional list.</summary>
+    public ResidencyRule()
+        : this(new Dictionary<Region, string> { [Region.EU] = SubprocessorLists.Eu })
+    {
+    }
+
+    /// <summary>Creates the rule with the regional subprocessor lists given (hosting region to list name).</summary>
+    public ResidencyRule(IReadOnlyDictionary<Region, string> regionalLists)
+    {
+        ArgumentNullException.ThrowIfNull(regionalLists);
+        _regionalLists = regionalLists;
+    }
+
+    /// <inheritdoc/>
+    public string Name => "residency";
+
+    /// <inheritdoc/>
+    public RuleViolation? Evaluate(ProviderDeployment deployment, PolicyClass policy, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        var regions = deployment.ProcessingRegions;
+        if (regions.Count == 0 || policy.HostingRegion.IsUnknown)
+        {
+            return new(RejectionReason.ProcessingRegionUnknown, Name, "processing regions are not recorded");
+        }
+
+        for (var i = 0; i < regions.Count; i++)
+        {
+            if (regions[i].IsUnknown)
+            {
+                return new(RejectionReason.ProcessingRegionUnknown, Name, "a processing region is not recorded");
+            }
+        }
+
+        if (policy.HostingRegion == Region.US)
+        {
+            if (!deployment.IsOnList(SubprocessorLists.Global))
+            {
+                return new(RejectionReason.NotOnGlobalSubprocessorList, Name, "not on the global subprocessor list");
+            }
+
+            return policy.PinnedToUsProcessing ? RequireAllIn(regions, Region.US) : null;
+        }
+
+        var offList = _regionalLists.TryGetValue(policy.HostingRegion, out var list) && !deployment.IsOnList(list);
+        var outside = RequireAllIn(regions, policy.HostingRegion);
+        if (outside is not null)
+        {
+            return offList ? outside with { Detail = $"{outside.Detail}; also not on the {list!.ToUpperInvariant()} subprocessor list" } : outside;
+        }
+
+        return offList
+            ? new(RejectionReason.NotOnRegionalSubprocessorList, Name, $"not on the {list!.ToUpperInvariant()} subprocessor list")
+            : null;
+    }
+
+    private RuleViolation? RequireAllIn(IReadOnlyList<Region> regions, Region required)
+    {
+        for (var i = 0; i < regions.Count; i++)
+        {
+            if (regions[i] != required)
+            {
+                return new(RejectionReason.ProcessingOutsideHostingRegion, Name,
+                    $"may process in {string.Join("+", regions)}; workspace requires {required} only");
+            }
+        }
+
+        return null;
+    }
+}

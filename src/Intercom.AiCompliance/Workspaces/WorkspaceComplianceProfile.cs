@@ -1,0 +1,58 @@
+using Intercom.AiCompliance.Catalog;
+
+namespace Intercom.AiCompliance.Workspaces;
+
+/// <summary>
+/// Everything the router needs to know about a workspace to decide where its data may go.
+/// </summary>
+/// <remarks>Defaults are the strict ones: no knowledge source is allowed for a product unless listed, and no purpose is cleared.</remarks>
+public sealed record WorkspaceComplianceProfile
+{
+    /// <summary>The workspace's id. Never written to logs or metrics; the audit trail records it because it must.</summary>
+    public string WorkspaceId { get; init; } = string.Empty;
+
+    /// <summary>Where the workspace is hosted: <see cref="Region.US"/> (default, no residency promise), <see cref="Region.EU"/> or <see cref="Region.AU"/>.</summary>
+    public Region HostingRegion { get; init; } = Region.US;
+
+    /// <summary>For a US-hosted workspace: keep processing in the US too (a residency promise the default hosting does not make).</summary>
+    public bool PinnedToUsProcessing { get; init; }
+
+    /// <summary>The workspace handles health data under HIPAA: only deployments with a BAA in force may be used.</summary>
+    public bool HandlesHealthData { get; init; }
+
+    /// <summary>The customer's contract type.</summary>
+    public ContractType ContractType { get; init; } = ContractType.Standard;
+
+    /// <summary>Which knowledge sources each product may send as Input. A product not listed may use none.</summary>
+    public IReadOnlyDictionary<AiProduct, IReadOnlyList<KnowledgeSource>> AllowedKnowledgeSources { get; init; } =
+        new Dictionary<AiProduct, IReadOnlyList<KnowledgeSource>>();
+
+    /// <summary>Recorded clearances for purposes that are otherwise refused.</summary>
+    public IReadOnlyList<PurposeClearance> PurposeClearances { get; init; } = [];
+
+    /// <summary>The workspace's own references, removed before training.</summary>
+    public CustomerReferences CustomerReferences { get; init; } = new();
+
+    /// <summary>The policy class this profile puts a request for <paramref name="capability"/> into.</summary>
+    public PolicyClass PolicyClassFor(Capability capability) =>
+        new(HostingRegion, PinnedToUsProcessing, HandlesHealthData, capability);
+
+    /// <summary>Whether <paramref name="product"/> may use <paramref name="source"/>.</summary>
+    public bool Allows(AiProduct product, KnowledgeSource source)
+    {
+        if (!AllowedKnowledgeSources.TryGetValue(product, out var allowed))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < allowed.Count; i++)
+        {
+            if (allowed[i] == source)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
