@@ -62,4 +62,17 @@ public sealed class RoutingPlan
     public bool IsRoutable => RequestViolations.Count == 0 && Candidates.Count > 0;
 
     internal bool HoldsAt(DateTimeOffset now) => now >= WindowStart && now < ValidUntil;
+
+    private IReadOnlyDictionary<string, IReadOnlyList<string>>? _byReason;
+
+    /// <summary>Excluded deployment ids grouped by reason code; computed once per plan, as the audit trail records it.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> RejectionsByReason => _byReason ??= Rejections
+        .SelectMany(r => r.Violations.Select(v => (v.Reason.Code, r.Deployment.Id)))
+        .GroupBy(p => p.Code, StringComparer.Ordinal)
+        .OrderBy(g => g.Key, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(p => p.Id).Distinct().ToArray(), StringComparer.Ordinal);
+
+    /// <summary>A plan for a request refused before any policy class could be formed (for example, an unknown workspace).</summary>
+    internal static RoutingPlan Refused(Capability capability, RuleViolation violation, DateTimeOffset now) =>
+        new(new PolicyClass(default, false, false, capability), [], [], [violation], string.Empty, now, now, now);
 }

@@ -1,0 +1,151 @@
+using System.Text.Json.Serialization;
+
+namespace Intercom.AiCompliance.Audit;
+
+/// <summary>How a routed request ended.</summary>
+public enum AuditOutcome
+{
+    /// <summary>A compliant deployment answered.</summary>
+    Succeeded = 1,
+
+    /// <summary>Refused before any call: unknown workspace, purpose, knowledge source or size.</summary>
+    RequestRefused = 2,
+
+    /// <summary>No deployment in the catalogue keeps every promise for this workspace.</summary>
+    NoCompliantRoute = 3,
+
+    /// <summary>A provider refused the content; not routed around.</summary>
+    ProviderRefused = 4,
+
+    /// <summary>Every compliant candidate failed, or the deadline passed, or a permanent error stopped the request.</summary>
+    AllCandidatesFailed = 5,
+
+    /// <summary>The caller cancelled.</summary>
+    Cancelled = 6,
+}
+
+/// <summary>One attempt (or skip) of one candidate, as the audit trail records it.</summary>
+public sealed record AuditAttempt
+{
+    /// <summary>The deployment tried.</summary>
+    public required string DeploymentId { get; init; }
+
+    /// <summary>Its provider.</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>The regions it may process in, joined with '+'.</summary>
+    public required string Regions { get; init; }
+
+    /// <summary>How the attempt ended: succeeded, transient, permanent, refused, cancelled, skipped-circuit-open, skipped-not-compliant.</summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>The failure kind, when it failed.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>When the attempt started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>How long it took, in microseconds.</summary>
+    public required long DurationMicroseconds { get; init; }
+}
+
+/// <summary>What the workspace required and what the serving deployment had, for a reviewer to compare.</summary>
+public sealed record AuditPromises
+{
+    /// <summary>The hosting region required (or the serving deployment's regions, joined with '+').</summary>
+    public required string Region { get; init; }
+
+    /// <summary>Whether processing was pinned to the US.</summary>
+    public bool UsPinned { get; init; }
+
+    /// <summary>Zero data retention: required is always true; actual is the contract reference in force, if any.</summary>
+    public string? ZeroDataRetention { get; init; }
+
+    /// <summary>No training: required is always true; actual is the contract reference in force, if any.</summary>
+    public string? NoTraining { get; init; }
+
+    /// <summary>BAA: "required" or "not-required" for the requirement; the contract reference for the actual.</summary>
+    public string? BusinessAssociateAgreement { get; init; }
+}
+
+/// <summary>
+/// The record of one <c>SendAsync</c>, whatever its outcome. It holds no content, no personal data and no secrets:
+/// Input and Output appear only as keyed HMAC digests. Records are hash-chained so that any edit, removal,
+/// insertion or reordering is detected by <see cref="AuditChainVerifier"/>.
+/// </summary>
+public sealed record AuditRecord
+{
+    /// <summary>The record's position in its chain, from 1.</summary>
+    public long Sequence { get; init; }
+
+    /// <summary>A unique id for the event.</summary>
+    public required string EventId { get; init; }
+
+    /// <summary>When the request finished.</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The caller's correlation id, if any.</summary>
+    public string? CorrelationId { get; init; }
+
+    /// <summary>The workspace.</summary>
+    public required string WorkspaceId { get; init; }
+
+    /// <summary>The product.</summary>
+    public required string Product { get; init; }
+
+    /// <summary>The declared purpose.</summary>
+    public required string Purpose { get; init; }
+
+    /// <summary>The capability.</summary>
+    public required string Capability { get; init; }
+
+    /// <summary>The plan's policy fingerprint; empty when the request was refused before planning.</summary>
+    public string PolicyFingerprint { get; init; } = string.Empty;
+
+    /// <summary>What the workspace required.</summary>
+    public required AuditPromises Required { get; init; }
+
+    /// <summary>What the serving deployment had; <see langword="null"/> when nothing served the request.</summary>
+    public AuditPromises? Actual { get; init; }
+
+    /// <summary>The workspace's training-consent state and the rule that decided it, when known.</summary>
+    public string? Consent { get; init; }
+
+    /// <summary>What happened to the (anonymised) Input and Output with respect to training.</summary>
+    public string? TrainingDecision { get; init; }
+
+    /// <summary>Excluded deployments by reason code.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Rejections { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>Every attempt and skip, in order.</summary>
+    public IReadOnlyList<AuditAttempt> Attempts { get; init; } = [];
+
+    /// <summary>How the request ended.</summary>
+    public required AuditOutcome Outcome { get; init; }
+
+    /// <summary>The reason code behind the outcome, such as <c>purpose-not-cleared</c> or <c>deadline-exceeded</c>.</summary>
+    public string? OutcomeReason { get; init; }
+
+    /// <summary>The deployment that served the request, if any.</summary>
+    public string? ServedBy { get; init; }
+
+    /// <summary>HMAC-SHA256 (hex) of the Input under the audit digest key.</summary>
+    public string? InputDigest { get; init; }
+
+    /// <summary>HMAC-SHA256 (hex) of the Output under the audit digest key, when there was one.</summary>
+    public string? OutputDigest { get; init; }
+
+    /// <summary>The previous record's <see cref="Hash"/>; empty for the first record of a chain.</summary>
+    public string PreviousHash { get; init; } = string.Empty;
+
+    /// <summary>SHA-256 (hex) over <see cref="PreviousHash"/> and this record's other fields.</summary>
+    public string Hash { get; init; } = string.Empty;
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    WriteIndented = false)]
+[JsonSerializable(typeof(AuditRecord))]
+internal sealed partial class AuditJsonContext : JsonSerializerContext;

@@ -1,0 +1,100 @@
+using Intercom.AiCompliance.Rules;
+
+namespace Intercom.AiCompliance.Routing;
+
+/// <summary>
+/// The base of the router's typed refusals and failures. Messages are built only from catalogue and policy facts,
+/// never from request content, so they are safe to log.
+/// </summary>
+public abstract class AiRoutingException : Exception
+{
+    private protected AiRoutingException(string message, RejectionReason reason, string auditEventId, Exception? inner = null)
+        : base(message, inner)
+    {
+        Reason = reason;
+        AuditEventId = auditEventId;
+    }
+
+    /// <summary>The reason code behind the outcome.</summary>
+    public RejectionReason Reason { get; }
+
+    /// <summary>The audit record's event id.</summary>
+    public string AuditEventId { get; }
+}
+
+/// <summary>The request itself was refused before any deployment was considered (unknown workspace, purpose, knowledge source, size).</summary>
+public sealed class RequestRefusedException : AiRoutingException
+{
+    internal RequestRefusedException(IReadOnlyList<RuleViolation> violations, string auditEventId)
+        : base(
+            $"The request was refused before anything was sent: {string.Join("; ", violations)}.",
+            violations[0].Reason,
+            auditEventId) => Violations = violations;
+
+    /// <summary>Every request-level rule the request broke.</summary>
+    public IReadOnlyList<RuleViolation> Violations { get; }
+}
+
+/// <summary>No deployment in the catalogue keeps every promise for this workspace and request. Nothing was sent.</summary>
+public sealed class NoCompliantRouteException : AiRoutingException
+{
+    internal NoCompliantRouteException(RoutingPlan plan, string auditEventId)
+        : base(BuildMessage(plan), new RejectionReason("no-compliant-route"), auditEventId) => Plan = plan;
+
+    /// <summary>The plan, with every rejected deployment and all of its reasons.</summary>
+    public RoutingPlan Plan { get; }
+
+    /// <summary>Every rejected deployment.</summary>
+    public IReadOnlyList<DeploymentRejection> Rejections => Plan.Rejections;
+
+    private static string BuildMessage(RoutingPlan plan) =>
+        $"No compliant route for {plan.Policy}: every deployment was excluded, so nothing was sent. "
+        + (plan.Rejections.Count == 0
+            ? "The catalogue is empty: add deployments."
+            : "Exclusions: " + string.Join(" | ", plan.Rejections.Select(r => r.ToString()))
+              + ". To serve this request, add a deployment that keeps these promises to the catalogue.");
+}
+
+/// <summary>A provider refused the content under its usage policy. The router does not route around a refusal.</summary>
+public sealed class ProviderRefusalException : AiRoutingException
+{
+    internal ProviderRefusalException(string deploymentId, IReadOnlyList<RouteAttempt> attempts, string auditEventId, Exception inner)
+        : base($"Deployment '{deploymentId}' refused the request under its content policy; it was not sent elsewhere.",
+            new RejectionReason("provider-refusal"), auditEventId, inner)
+    {
+        DeploymentId = deploymentId;
+        Attempts = attempts;
+    }
+
+    /// <summary>The deployment that refused.</summary>
+    public string DeploymentId { get; }
+
+    /// <summary>Every attempt made.</summary>
+    public IReadOnlyList<RouteAttempt> Attempts { get; }
+}
+
+/// <summary>
+/// Every compliant candidate failed, the total deadline passed, or a permanent error (bad request, authentication)
+/// stopped the request. Nothing was sent outside the plan.
+/// </summary>
+public sealed class AllCandidatesFailedException : AiRoutingException
+{
+    internal AllCandidatesFailedException(RejectionReason reason, string summary, IReadOnlyList<RouteAttempt> attempts, string auditEventId, Exception? inner)
+        : base($"{summary} Attempts: {Describe(attempts)}.", reason, auditEventId, inner) => Attempts = attempts;
+
+    /// <summary>Every attempt and skip, in order.</summary>
+    public IReadOnlyList<RouteAttempt> Attempts { get; }
+
+    /// <summary>The reason code when the total deadline passed.</summary>
+    public static RejectionReason DeadlineExceeded { get; } = new("deadline-exceeded");
+
+    /// <summary>The reason code when every candidate failed or was skipped.</summary>
+    public static RejectionReason CandidatesExhausted { get; } = new("candidates-exhausted");
+
+    /// <summary>The reason code when a permanent provider error stopped the request.</summary>
+    public static RejectionReason PermanentError { get; } = new("permanent-provider-error");
+
+    private static string Describe(IReadOnlyList<RouteAttempt> attempts) => attempts.Count == 0
+        ? "none"
+        : string.Join(", ", attempts.Select(a => $"{a.DeploymentId}={a.Outcome}{(a.Failure is { } f ? $"({f})" : "")}"));
+}

@@ -1,0 +1,28 @@
+using Intercom.AiCompliance.Workspaces;
+
+namespace Intercom.AiCompliance.Routing;
+
+/// <summary>
+/// The one door every AI call of the platform goes through: decides where a workspace's Input may go, then sends it
+/// there (and nowhere else), and records what happened.
+/// </summary>
+public interface IProviderRouter
+{
+    /// <summary>What-if: the plan for <paramref name="request"/> under <paramref name="profile"/> now. Pure; no I/O, no call.</summary>
+    RoutingPlan Plan(AiRequest request, WorkspaceComplianceProfile profile);
+
+    /// <summary>What-if: the plan for <paramref name="request"/>, with the profile looked up in the store. No provider is called.</summary>
+    ValueTask<RoutingPlan> PlanAsync(AiRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sends <paramref name="request"/> to the best compliant deployment, failing over only inside the plan, and records
+    /// exactly one audit record whatever happens.
+    /// </summary>
+    /// <exception cref="RequestRefusedException">The request itself was refused; nothing was sent.</exception>
+    /// <exception cref="NoCompliantRouteException">No deployment keeps every promise; nothing was sent.</exception>
+    /// <exception cref="ProviderRefusalException">A provider refused the content; it was not sent elsewhere.</exception>
+    /// <exception cref="AllCandidatesFailedException">Every candidate failed, the deadline passed, or a permanent error stopped the request.</exception>
+    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
+    /// <exception cref="Audit.AuditWriteException">The audit record could not be stored and the router fails closed.</exception>
+    Task<AiResponse> SendAsync(AiRequest request, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using Intercom.AiCompliance.Audit;
+using Intercom.AiCompliance.Catalog;
+using Intercom.AiCompliance.Providers;
+using Intercom.AiCompliance.Telemetry;
+using Intercom.AiCompliance.Workspaces;
+
+namespace Intercom.AiCompliance.Routing;
+
+public sealed partial class ProviderRouter
+{
+    private AuditRecord BuildRecord(Run run, AuditOutcome outcome, string? outcomeReason, ProviderDeployment? served, string inputDigest, string? outputDigest)
+    {
+        var request = run.Request;
+        var profile = run.Profile;
+        var plan = run.Plan;
+        var now = _time.GetUtcNow();
+        return new AuditRecord
+        {
+            EventId = run.EventId,
+            Timestamp = now,
+            CorrelationId = request.CorrelationId,
+            WorkspaceId = request.WorkspaceId,
+            Product = request.Product.ToString(),
+            Purpose = request.Purpose.ToString(),
+            Capability = request.Capability.ToString(),
+            PolicyFingerprint = plan?.PolicyFingerprint ?? string.Empty,
+            Required = new AuditPromises
+            {
+                Region = profile?.HostingRegion.Code ?? "unknown",
+                UsPinned = profile?.PinnedToUsProcessing ?? false,
+                ZeroDataRetention = "required",
+                NoTraining = "required",
+                BusinessAssociateAgreement = profile is null ? "unknown" : profile.HandlesHealthData ? "required" : "not-required",
+            },
+            Actual = served is null ? null : new AuditPromises
+            {
+                Region = string.Join("+", served.ProcessingRegions),
+                UsPinned = served.ProcessingRegions.All(r => r == Region.US),
+                ZeroDataRetention = served.AttestationInForce(AttestationKind.ZeroDataRetention, now)?.Reference,
+                NoTraining = served.AttestationInForce(AttestationKind.NoTraining, now)?.Reference,
+                BusinessAssociateAgreement = served.AttestationInForce(AttestationKind.BusinessAssociateAgreement, now)?.Reference,
+            },
+            Rejections = plan?.RejectionsByReason ?? new Dictionary<string, IReadOnlyList<string>>(),
+            Attempts = run.Attempts.Select(a => new AuditAttempt
+            {
+                DeploymentId = a.DeploymentId,
+                Provider = a.Provider.ToString(),
+                Regions = a.Regions,
+                Outcome = a.Outcome.ToString(),
+                Failure = a.Failure?.ToString(),
+                StartedAt = a.StartedAt,
+                DurationMicroseconds = (long)a.Duration.TotalMicroseconds,
+            }).ToArray(),
+            Outcome = outcome,
+            OutcomeReason = outcomeReason,
+            ServedBy = served?.Id,
+            InputDigest = inputDigest,
+            OutputDigest = outputDigest,
+        };
+    }
+
+    private void Record(Activity? activity, long started, AuditOutcome outcome, string? reason, string product, string capability, ProviderDeployment? served)
+    {
+        var outcomeText = outcome.ToString();
+        AiComplianceTelemetry.Requests.Add(1,
+            new KeyValuePair<string, object?>("aicompliance.outcome", outcomeText),
+            new KeyValuePair<string, object?>("aicompliance.product", product),
+            new KeyValuePair<string, object?>("aicompliance.capability", capability));
+        if (outcome is AuditOutcome.RequestRefused or AuditOutcome.NoCompliantRoute or AuditOutcome.ProviderRefused)
+        {
+            AiComplianceTelemetry.Refusals.Add(1,
+                new KeyValuePair<string, object?>("aicompliance.reason", reason),
+                new KeyValuePair<string, object?>("aicompliance.product", product));
+        }
+
+        AiComplianceTelemetry.Duration.Record(_time.GetElapsedTime(started).TotalSeconds,
+            new KeyValuePair<string, object?>("aicompliance.outcome", outcomeText),
+            new KeyValuePair<string, object?>("aicompliance.product", product));
+
+        if (activity is not null)
+        {
+            activity.SetTag("aicompliance.outcome", outcomeText);
+            if (reason is not null)
+            {
+                activity.SetTag("aicompliance.reason", reason);
+            }
+
+            if (served is not null)
+            {
+                activity.SetTag("aicompliance.deployment", served.Id);
+                activity.SetTag("aicompliance.provider", served.Provider.ToString());
+            }
+
+            activity.SetStatus(outcome == AuditOutcome.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error, reason);
+        }
+    }
+
+    /// <summary>The state of one SendAsync, handed to each attempt without a closure.</summary>
+    private sealed class Run(ProviderRouter router, AiRequest request, CancellationToken callerToken)
+    {
+        private readonly List<RouteAttempt> _attempts = [];
+
+        public ProviderRouter Router { get; } = router;
+
+        public AiRequest Request { get; } = request;
+
+        public CancellationToken CallerToken { get; } = callerToken;
+
+        public CancellationToken RequestToken { get; set; } = callerToken;
+
+        public string EventId { get; } = Guid.CreateVersion7().ToString("N");
+
+        public WorkspaceComplianceProfile? Profile { get; set; }
+
+        public RoutingPlan? Plan { get; set; }
+
+        public Lane? Lane { get; set; }
+
+        public ProviderDeployment? Served { get; set; }
+
+        public IReadOnlyList<RouteAttempt> Attempts
+        {
+            get
+            {
+                lock (_attempts)
+                {
+                    return _attempts.ToArray();
+                }
+            }
+        }
+
+        public void Add(Lane lane, AttemptOutcome outcome, ProviderFailureKind? failure, DateTimeOffset startedAt, TimeSpan duration)
+        {
+            lock (_attempts)
+            {
+                _attempts.Add(new RouteAttempt(lane.Deployment.Id, lane.Deployment.Provider, lane.Regions, outcome, failure, startedAt, duration));
+            }
+
+            AiComplianceTelemetry.Attempts.Add(1,
+                new KeyValuePair<string, object?>("aicompliance.deployment", lane.Deployment.Id),
+                new KeyValuePair<string, object?>("aicompliance.provider", lane.Deployment.Provider.ToString()),
+                new KeyValuePair<string, object?>("aicompliance.region", lane.Regions),
+                new KeyValuePair<string, object?>("aicompliance.outcome", outcome.ToString()));
+            if (outcome != AttemptOutcome.Succeeded)
+            {
+                Log.AttemptFailed(Router._logger, lane.Deployment.Id, outcome, failure?.ToString() ?? "none");
+            }
+        }
+
+        public void Skip(Lane lane, AttemptOutcome outcome, string why)
+        {
+            Add(lane, outcome, null, Router._time.GetUtcNow(), TimeSpan.Zero);
+            Log.Skipped(Router._logger, lane.Deployment.Id, why);
+        }
+    }
+}

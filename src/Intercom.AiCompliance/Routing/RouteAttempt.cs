@@ -1,0 +1,24 @@
+using Intercom.AiCompliance.Providers;
+
+namespace Intercom.AiCompliance.Routing;
+
+/// <summary>One attempt (or skip) of one candidate.</summary>
+/// <param name="DeploymentId">The deployment.</param>
+/// <param name="Provider">Its provider.</param>
+/// <param name="Regions">The regions it may process in.</param>
+/// <param name="Outcome">How it ended.</param>
+/// <param name="Failure">The failure kind, when a call failed.</param>
+/// <param name="StartedAt">When it started.</param>
+/// <param name="Duration">How long it took.</param>
+public sealed record RouteAttempt(
+    string DeploymentId,
+    Catalog.ProviderKind Provider,
+    string Regions,
+    AttemptOutcome Outcome,
+    ProviderFailureKind? Failure,
+    DateTimeOffset StartedAt,
+    TimeSpan Duration)
+{
+    /// <summary>Whether the attempt called the provider (skips do not).</summary>
+    public bool CalledProvider => Outcome is not (AttemptOutcome.SkippedCircuitOpen or AttemptOutcome.SkippedNotCompliant);
+}

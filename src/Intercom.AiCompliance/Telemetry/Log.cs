@@ -1,0 +1,26 @@
+using Intercom.AiCompliance.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Intercom.AiCompliance.Telemetry;
+
+/// <summary>The package's log messages. Arguments are ids and codes only: never content, workspace ids or secrets.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Routed {Product}/{Capability} to {DeploymentId} after {AttemptCount} attempt(s)")]
+    public static partial void Routed(ILogger logger, string product, string capability, string deploymentId, int attemptCount);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Refused {Product}/{Capability}: {Reason}")]
+    public static partial void Refused(ILogger logger, string product, string capability, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Attempt on {DeploymentId} ended {Outcome} ({Failure})")]
+    public static partial void AttemptFailed(ILogger logger, string deploymentId, AttemptOutcome outcome, string failure);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Passed over {DeploymentId}: {Why}")]
+    public static partial void Skipped(ILogger logger, string deploymentId, string why);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "The audit trail failed to store a record ({ErrorType}); the request fails closed: {FailClosed}")]
+    public static partial void AuditFailed(ILogger logger, string errorType, bool failClosed);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "All candidates failed for {Product}/{Capability}: {Reason}")]
+    public static partial void AllFailed(ILogger logger, string product, string capability, string reason);
+}
