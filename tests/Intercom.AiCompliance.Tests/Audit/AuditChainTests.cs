@@ -1,0 +1,139 @@
+using Intercom.AiCompliance.Audit;
+using Intercom.AiCompliance.Tests.Helpers;
+
+namespace Intercom.AiCompliance.Tests.Audit;
+
+public class AuditChainTests
+{
+    private string _path = null!;
+
+    [SetUp]
+    public void SetUp() => _path = Path.Combine(Path.GetTempPath(), $"aicompliance-audit-{Guid.NewGuid():N}.jsonl");
+
+    [TearDown]
+    public void TearDown() => File.Delete(_path);
+
+    private async Task WriteRequestsAsync(int count)
+    {
+        await using var f = new RouterFixture([Deployments.Make("a")], sink: new JsonLinesAuditSink(_path, flushToDisk: false));
+        for (var i = 0; i < count; i++)
+        {
+            await f.Router.SendAsync(Requests.Make());
+        }
+    }
+
+    [Test]
+    public async Task VerifyFile_UntouchedTrail_IsIntact()
+    {
+        await WriteRequestsAsync(5);
+        var result = AuditChainVerifier.VerifyFile(_path);
+        result.IsValid.Should().BeTrue();
+        result.RecordCount.Should().Be(5);
+    }
+
+    [Test]
+    public async Task JsonLinesSink_NewProcessOnTheSameFile_ContinuesTheChain()
+    {
+        await WriteRequestsAsync(3);
+        await WriteRequestsAsync(2);
+        var lines = File.ReadAllLines(_path);
+        lines.Should().HaveCount(5);
+        AuditChain.FromJson(lines[^1]).Sequence.Should().Be(5);
+        AuditChainVerifier.VerifyFile(_path).IsValid.Should().BeTrue();
+    }
+
+    [Test]
+    public async Task VerifyFile_EditedRecord_DetectedAtItsLine()
+    {
+        await WriteRequestsAsync(4);
+        var lines = File.ReadAllLines(_path);
+        lines[2] = lines[2].Replace("\"outcome\":\"Succeeded\"", "\"outcome\":\"RequestRefused\"", StringComparison.Ordinal);
+        File.WriteAllLines(_path, lines);
+
+        var result = AuditChainVerifier.VerifyFile(_path);
+        result.IsValid.Should().BeFalse();
+        result.BrokenAtLine.Should().Be(3);
+        result.Problem.Should().Contain("edited");
+    }
+
+    [Test]
+    public async Task VerifyFile_RemovedRecord_Detected()
+    {
+        await WriteRequestsAsync(4);
+        var lines = File.ReadAllLines(_path).ToList();
+        lines.RemoveAt(1);
+        File.WriteAllLines(_path, lines);
+
+        var result = AuditChainVerifier.VerifyFile(_path);
+        result.BrokenAtLine.Should().Be(2);
+        result.Problem.Should().Contain("removed");
+    }
+
+    [Test]
+    public async Task VerifyFile_FirstRecordRemoved_Detected()
+    {
+        await WriteRequestsAsync(3);
+        File.WriteAllLines(_path, File.ReadAllLines(_path).Skip(1));
+        AuditChainVerifier.VerifyFile(_path).Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 1);
+    }
+
+    [Test]
+    public async Task VerifyFile_LastRecordRemoved_IsStillAValidPrefix_ButAnyInnerGapIsNot()
+    {
+        // A truncated tail cannot be told from a shorter trail by the chain alone; hosts anchor the head elsewhere.
+        await WriteRequestsAsync(3);
+        File.WriteAllLines(_path, File.ReadAllLines(_path).Take(2));
+        AuditChainVerifier.VerifyFile(_path).RecordCount.Should().Be(2);
+    }
+
+    [Test]
+    public async Task VerifyFile_InsertedRecord_Detected()
+    {
+        await WriteRequestsAsync(3);
+        var lines = File.ReadAllLines(_path).ToList();
+        var forged = AuditChain.FromJson(lines[0]) with { EventId = "forged" };
+        forged = forged with { Hash = AuditChain.ComputeHash(forged) };
+        lines.Insert(1, AuditChain.ToJson(forged));
+        File.WriteAllLines(_path, lines);
+
+        var result = AuditChainVerifier.VerifyFile(_path);
+        result.IsValid.Should().BeFalse();
+        result.BrokenAtLine.Should().Be(2);
+    }
+
+    [Test]
+    public async Task VerifyFile_ReorderedRecords_Detected()
+    {
+        await WriteRequestsAsync(4);
+        var lines = File.ReadAllLines(_path);
+        (lines[1], lines[2]) = (lines[2], lines[1]);
+        File.WriteAllLines(_path, lines);
+
+        var result = AuditChainVerifier.VerifyFile(_path);
+        result.IsValid.Should().BeFalse();
+        result.BrokenAtLine.Should().Be(2);
+    }
+
+    [Test]
+    public async Task VerifyFile_GarbageLine_NamesTheLine()
+    {
+        await WriteRequestsAsync(2);
+        File.AppendAllText(_path, "{not json\n");
+        var result = AuditChainVerifier.VerifyFile(_path);
+        result.BrokenAtLine.Should().Be(3);
+        result.Problem.Should().Contain("not a readable audit record");
+    }
+
+    [Test]
+    public async Task AuditRecord_InputDigest_IsKeyedAndStable()
+    {
+        var options = new Intercom.AiCompliance.Routing.ProviderRouterOptions { AuditDigestKey = Convert.ToBase64String(new byte[32]) };
+        await using var f = new RouterFixture([Deployments.Make("a")], options: options);
+        await f.Router.SendAsync(Requests.Make(text: "same"));
+        await f.Router.SendAsync(Requests.Make(text: "same"));
+        await f.Router.SendAsync(Requests.Make(text: "different"));
+        var digests = f.Records.Select(r => r.InputDigest).ToArray();
+        digests[0].Should().Be(digests[1]).And.NotBe(digests[2]).And.HaveLength(64);
+        f.Records.Should().OnlyContain(r => r.OutputDigest != null);
+    }
+}
