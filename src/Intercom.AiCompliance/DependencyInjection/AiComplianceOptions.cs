@@ -1,0 +1,54 @@
+using Intercom.AiCompliance.Catalog;
+using Intercom.AiCompliance.Routing;
+using Intercom.AiCompliance.Workspaces;
+
+namespace Intercom.AiCompliance.DependencyInjection;
+
+/// <summary>Everything the package reads from configuration section <c>AiCompliance</c>.</summary>
+public sealed class AiComplianceOptions
+{
+    /// <summary>The configuration section name: <c>AiCompliance</c>.</summary>
+    public const string SectionName = "AiCompliance";
+
+    /// <summary>The catalogue of deployments.</summary>
+    public CatalogOptions Catalog { get; set; } = new();
+
+    /// <summary>Router settings: deadlines, retries, circuit breakers, limits, audit policy.</summary>
+    public ProviderRouterOptions Router { get; set; } = new();
+
+    /// <summary>Audit trail settings.</summary>
+    public AuditOptions Audit { get; set; } = new();
+
+    /// <summary>Workspace profiles for the configuration-bound profile store (small hosts, tools, demos).</summary>
+    public List<WorkspaceComplianceProfile> Workspaces { get; set; } = [];
+}
+
+/// <summary>The catalogue section: <c>AiCompliance:Catalog</c>.</summary>
+public sealed class CatalogOptions
+{
+    /// <summary>Start from the package's default catalogue (see docs/default-catalog.md) and add <see cref="Deployments"/> to it. Default false.</summary>
+    public bool UseDefault { get; set; }
+
+    /// <summary>The host's deployments.</summary>
+    public List<ProviderDeployment> Deployments { get; set; } = [];
+
+    /// <summary>Accept loopback endpoints, for tests against local fakes only. Default false.</summary>
+    public bool AllowLoopbackEndpoints { get; set; }
+
+    /// <summary>The deployments the catalogue is built from: the default ones (if asked for) followed by the host's.</summary>
+    public IReadOnlyList<ProviderDeployment> EffectiveDeployments() =>
+        UseDefault ? [.. DefaultCatalog.Deployments(), .. Deployments] : Deployments;
+}
+
+/// <summary>The audit section: <c>AiCompliance:Audit</c>.</summary>
+public sealed class AuditOptions
+{
+    /// <summary>
+    /// A JSON Lines file to append the audit trail to. When unset (and no sink is registered), records are kept in
+    /// memory only, which suits tests and demos but proves nothing after the process ends.
+    /// </summary>
+    public string? FilePath { get; set; }
+
+    /// <summary>Flush every batch to the disk before acknowledging it. Default true.</summary>
+    public bool FlushToDisk { get; set; } = true;
+}

@@ -1,0 +1,102 @@
+using Intercom.AiCompliance.Audit;
+using Intercom.AiCompliance.Catalog;
+using Intercom.AiCompliance.DependencyInjection;
+using Intercom.AiCompliance.Providers;
+using Intercom.AiCompliance.Routing;
+using Intercom.AiCompliance.Rules;
+using Intercom.AiCompliance.Workspaces;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the compliance router in a host's services.</summary>
+public static class AiComplianceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IProviderRouter"/> and everything it needs, validated when the host starts. Calling it more
+    /// than once is harmless: services are registered once and each configuration section is bound once.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">Optional code configuration, applied after configuration binding.</param>
+    public static AiComplianceBuilder AddAiCompliance(this IServiceCollection services, Action<AiComplianceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        AddCore(services);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return new AiComplianceBuilder(services);
+    }
+
+    /// <summary>
+    /// Registers the router and binds <paramref name="section"/> (normally <c>configuration.GetSection("AiCompliance")</c>).
+    /// </summary>
+    public static AiComplianceBuilder AddAiCompliance(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(section);
+        var marker = AddCore(services);
+        var path = section is IConfigurationSection s ? s.Path : string.Empty;
+        if (marker.BoundSections.Add(path))
+        {
+            services.AddOptions<AiComplianceOptions>().Bind(section);
+        }
+
+        return new AiComplianceBuilder(services);
+    }
+
+    private static Marker AddCore(IServiceCollection services)
+    {
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(Marker))?.ImplementationInstance is Marker existing)
+        {
+            return existing;
+        }
+
+        var marker = new Marker();
+        services.AddSingleton(marker);
+        services.AddOptions<AiComplianceOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, AiComplianceOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IWorkspaceProfileStore, ConfigurationWorkspaceProfileStore>();
+        services.TryAddSingleton<IAuditSink>(sp =>
+        {
+            var audit = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Audit;
+            return audit.FilePath is { Length: > 0 } path ? new JsonLinesAuditSink(path, audit.FlushToDisk) : new InMemoryAuditSink();
+        });
+        services.TryAddSingleton(sp => new AuditTrail(sp.GetRequiredService<IAuditSink>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
+            return ProviderCatalog.Create(options.Catalog.EffectiveDeployments(),
+                new CatalogValidationOptions { AllowLoopbackEndpoints = options.Catalog.AllowLoopbackEndpoints });
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var router = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Router;
+            return new ComplianceRuleSet(
+                [.. ComplianceRuleSet.DefaultDeploymentRules(), .. sp.GetServices<IComplianceRule>()],
+                [.. ComplianceRuleSet.DefaultRequestRules(router.MaxInputCharacters, router.MaxAudioBytes), .. sp.GetServices<IRequestRule>()]);
+        });
+        services.TryAddSingleton(sp => new RoutingPlanner(sp.GetRequiredService<ProviderCatalog>(), sp.GetRequiredService<ComplianceRuleSet>()));
+        services.TryAddSingleton(sp => new ProviderRouter(
+            sp.GetRequiredService<RoutingPlanner>(),
+            sp.GetServices<IProviderAdapter>(),
+            sp.GetRequiredService<IWorkspaceProfileStore>(),
+            sp.GetRequiredService<AuditTrail>(),
+            sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Router,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<ProviderRouter>>()));
+        services.TryAddSingleton<IProviderRouter>(sp => sp.GetRequiredService<ProviderRouter>());
+        return marker;
+    }
+
+    private sealed class Marker
+    {
+        public HashSet<string> BoundSections { get; } = new(StringComparer.OrdinalIgnoreCase);
+    }
+}

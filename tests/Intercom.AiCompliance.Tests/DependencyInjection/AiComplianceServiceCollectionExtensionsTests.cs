@@ -1,0 +1,169 @@
+using Intercom.AiCompliance.Catalog;
+using Intercom.AiCompliance.DependencyInjection;
+using Intercom.AiCompliance.Providers;
+using Intercom.AiCompliance.Routing;
+using Intercom.AiCompliance.Rules;
+using Intercom.AiCompliance.Tests.Helpers;
+using Intercom.AiCompliance.Workspaces;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Intercom.AiCompliance.Tests.DependencyInjection;
+
+public class AiComplianceServiceCollectionExtensionsTests
+{
+    private static IConfiguration Config(params (string Key, string? Value)[] pairs) =>
+        new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
+
+    private static (string, string?)[] OneWorkspace(string region = "EU") =>
+    [
+        ("AiCompliance:Catalog:UseDefault", "true"),
+        ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
+        ("AiCompliance:Workspaces:0:HostingRegion", region),
+        ("AiCompliance:Workspaces:0:AllowedKnowledgeSources:FinAiAgent:0", "Articles"),
+    ];
+
+    [Test]
+    public async Task AddAiCompliance_FromConfiguration_RoutesWithDefaultCatalogueAndBoundProfiles()
+    {
+        var services = new ServiceCollection();
+        services.AddAiCompliance(Config(OneWorkspace()).GetSection("AiCompliance")).AddSimulatedAdapters();
+        await using var provider = services.BuildServiceProvider();
+
+        var router = provider.GetRequiredService<IProviderRouter>();
+        var response = await router.SendAsync(Requests.Make("ws-1", sources: [KnowledgeSource.Articles]));
+
+        response.ServedBy.ProcessingRegions.Should().Equal(Region.EU);
+    }
+
+    [Test]
+    public async Task AddAiCompliance_CalledTwice_RegistersOnceAndBindsOnce()
+    {
+        var services = new ServiceCollection();
+        var config = Config(OneWorkspace());
+        services.AddAiCompliance(config.GetSection("AiCompliance"));
+        services.AddAiCompliance(config.GetSection("AiCompliance")).AddSimulatedAdapters();
+        await using var provider = services.BuildServiceProvider();
+
+        services.Count(d => d.ServiceType == typeof(IProviderRouter)).Should().Be(1);
+        provider.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Workspaces.Should().ContainSingle();
+        (await provider.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"))).Should().NotBeNull();
+    }
+
+    [Test]
+    public async Task AddAiCompliance_CustomRuleAndAdapter_ArePickedUp()
+    {
+        var adapter = new CountingAdapter();
+        var services = new ServiceCollection();
+        services.AddAiCompliance(Config(OneWorkspace("US")).GetSection("AiCompliance"))
+            .AddRule(new OnlyProviderRule(ProviderKind.Anthropic))
+            .AddAdapter(adapter)
+            .AddSimulatedAdapters();
+        await using var provider = services.BuildServiceProvider();
+
+        var response = await provider.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"));
+
+        response.ServedBy.Provider.Should().Be(ProviderKind.Anthropic);
+        adapter.Calls.Should().Be(1, "the host's adapter registered first wins for its provider kind");
+        provider.GetRequiredService<RoutingPlanner>().Plan(Requests.Make("ws-1"), Requests.Profile("ws-1"), DateTimeOffset.UtcNow)
+            .Rejections.Should().Contain(r => r.Violations.Any(v => v.Reason.Code == "host.only-provider"));
+    }
+
+    [Test]
+    public async Task AddAiCompliance_TimeProviderInDi_IsUsed()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddAiCompliance(Config(OneWorkspace("US")).GetSection("AiCompliance")).AddSimulatedAdapters();
+        await using var provider = services.BuildServiceProvider();
+
+        // Every default contract has expired by 2030, so the router must refuse: proof that it reads the DI clock.
+        var plan = await provider.GetRequiredService<IProviderRouter>().PlanAsync(Requests.Make("ws-1"));
+        plan.EvaluatedAt.Should().Be(clock.GetUtcNow());
+        plan.Candidates.Should().BeEmpty();
+    }
+
+    [TestCase("AiCompliance:Router:TotalDeadline", "00:00:00", "AiCompliance:Router:TotalDeadline")]
+    [TestCase("AiCompliance:Router:Retry:MaxRetryAttempts", "50", "AiCompliance:Router:Retry:MaxRetryAttempts")]
+    [TestCase("AiCompliance:Router:CircuitBreaker:FailureRatio", "3", "AiCompliance:Router:CircuitBreaker:FailureRatio")]
+    [TestCase("AiCompliance:Router:AuditDigestKey", "c2hvcnQ=", "AiCompliance:Router:AuditDigestKey")]
+    [TestCase("AiCompliance:Catalog:Deployments:0:Endpoint", "https://contoso-eastus.openai.azure.com", "AiCompliance:Catalog:Deployments:0:Endpoint")]
+    [TestCase("AiCompliance:Catalog:Deployments:0:Attestations:0:Reference", "", "AiCompliance:Catalog:Deployments:0:Attestations:0:Reference")]
+    public async Task HostStart_InvalidConfiguration_FailsNamingTheKey(string key, string value, string expectedKey)
+    {
+        var pairs = new List<(string, string?)>
+        {
+            ("AiCompliance:Catalog:Deployments:0:Id", "azure-eu"),
+            ("AiCompliance:Catalog:Deployments:0:Provider", "AzureOpenAI"),
+            ("AiCompliance:Catalog:Deployments:0:Model", "gpt"),
+            ("AiCompliance:Catalog:Deployments:0:Capabilities:0", "Chat"),
+            ("AiCompliance:Catalog:Deployments:0:ProcessingRegions:0", "EU"),
+            ("AiCompliance:Catalog:Deployments:0:SubprocessorLists:0", "eu"),
+            ("AiCompliance:Catalog:Deployments:0:Endpoint", "https://x-swedencentral.openai.azure.com"),
+            ("AiCompliance:Catalog:Deployments:0:Attestations:0:Kind", "ZeroDataRetention"),
+            ("AiCompliance:Catalog:Deployments:0:Attestations:0:Reference", "MSFT"),
+            ("AiCompliance:Catalog:Deployments:0:Attestations:0:EffectiveFrom", "2025-01-01T00:00:00Z"),
+        };
+        pairs.RemoveAll(p => p.Item1 == key);
+        pairs.Add((key, value));
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2)));
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedAdapters();
+        using var host = builder.Build();
+
+        var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>()).Which;
+        ex.Message.Should().Contain(expectedKey);
+    }
+
+    [Test]
+    public async Task HostStart_ValidConfiguration_Starts()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(OneWorkspace().Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2)));
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedAdapters();
+        using var host = builder.Build();
+        await host.StartAsync();
+        await host.StopAsync();
+    }
+
+    [Test]
+    public void ConfigurationBinding_FullDefaultCatalogue_MatchesTheShippedCatalogue()
+    {
+        var config = new ConfigurationBuilder().AddJsonStream(DefaultCatalog.OpenJson()).Build();
+        var options = new AiComplianceOptions();
+        config.GetSection("AiCompliance").Bind(options);
+
+        var bound = ProviderCatalog.Create(options.Catalog.Deployments);
+        var shipped = DefaultCatalog.Create();
+        bound.Fingerprint.Should().Be(shipped.Fingerprint, "configuration binding and the JSON reader agree on every field");
+        bound.Deployments.Should().HaveCount(shipped.Deployments.Count);
+        bound.Deployments.Single(d => d.Id == "openai-eu").Attestations.Should().HaveCount(3);
+    }
+
+    private sealed class OnlyProviderRule(ProviderKind only) : IComplianceRule
+    {
+        public string Name => "only-provider";
+
+        public RuleViolation? Evaluate(ProviderDeployment deployment, PolicyClass policy, DateTimeOffset now) =>
+            deployment.Provider == only ? null : new RuleViolation(new RejectionReason("host.only-provider"), Name, $"only {only} is allowed");
+    }
+
+    private sealed class CountingAdapter : IProviderAdapter
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        public ProviderKind Provider => ProviderKind.Anthropic;
+
+        public ValueTask<AiOutput> InvokeAsync(ProviderDeployment deployment, AiPayload payload, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            return new(new ChatOutput(new Microsoft.Extensions.AI.ChatResponse(new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.Assistant, "ok"))));
+        }
+    }
+}
