@@ -92,6 +92,19 @@ public sealed class RoutingPlanner
         return null;
     }
 
+    private static bool InRegion(ProviderDeployment d, Region region)
+    {
+        foreach (var r in d.ProcessingRegions)
+        {
+            if (r != region)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private RoutingPlan Evaluate(PolicyClass policy, DateTimeOffset now)
     {
         var candidates = new List<ProviderDeployment>();
@@ -117,10 +130,18 @@ public sealed class RoutingPlanner
             }
         }
 
-        candidates.Sort(static (a, b) =>
+        // Best quality first; among equals, the one that processes only in the hosting region (closer, and no
+        // cross-border transfer even where the workspace allows one); then by id, so the order is total and stable.
+        candidates.Sort((a, b) =>
         {
             var byScore = b.Quality.Score.CompareTo(a.Quality.Score);
-            return byScore != 0 ? byScore : string.CompareOrdinal(a.Id, b.Id);
+            if (byScore != 0)
+            {
+                return byScore;
+            }
+
+            var byLocality = InRegion(b, policy.HostingRegion).CompareTo(InRegion(a, policy.HostingRegion));
+            return byLocality != 0 ? byLocality : string.CompareOrdinal(a.Id, b.Id);
         });
 
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(

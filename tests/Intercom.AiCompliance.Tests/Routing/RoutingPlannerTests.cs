@@ -24,6 +24,13 @@ public class RoutingPlannerTests
     }
 
     [Test]
+    public void Plan_EqualQuality_PrefersProcessingInTheHostingRegion()
+    {
+        var planner = Planner(Deployments.Make("a-au", region: Region.AU), Deployments.Make("b-eu", region: Region.EU), Deployments.Make("z-us"));
+        planner.Plan(Requests.Make(), Requests.Profile(), Now).Candidates.Select(d => d.Id).Should().Equal("z-us", "a-au", "b-eu");
+    }
+
+    [Test]
     public void Plan_RejectionKeepsEveryReasonNotJustTheFirst()
     {
         var planner = Planner(Deployments.Make("bad", zdr: false, noTraining: false, baa: false));

@@ -1,0 +1,103 @@
+// The demo: traffic from workspaces of every kind (US standard, EU, AU, HIPAA, trial) across the products, while
+// injected outages hit providers. It shows failover staying inside each workspace's boundary, refusals with their
+// reasons, a summary per workspace and provider, and verifies the audit trail it wrote.
+using Intercom.AiCompliance.Audit;
+using Intercom.AiCompliance.Catalog;
+using Intercom.AiCompliance.DependencyInjection;
+using Intercom.AiCompliance.Demo;
+using Intercom.AiCompliance.Providers.Simulated;
+using Intercom.AiCompliance.Routing;
+using Intercom.AiCompliance.Workspaces;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+
+if (Console.IsOutputRedirected)
+{
+    // Logs and CI get plain text at a width that keeps the tables readable.
+    AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = AnsiSupport.No,
+        ColorSystem = ColorSystemSupport.NoColors,
+        Out = new AnsiConsoleOutput(Console.Out),
+    });
+    AnsiConsole.Profile.Width = 170;
+}
+
+var auditPath = Path.Combine(Path.GetTempPath(), "aicompliance-demo", $"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.jsonl");
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName))
+    .UseJsonLinesAuditFile(auditPath)
+    .AddSimulatedAdapters(s =>
+    {
+        s.Seed = 2026;
+        s.FaultRate = 0.12;
+        s.RetryAfter = TimeSpan.FromMilliseconds(50);
+    });
+
+using var host = builder.Build();
+await host.StartAsync();
+var router = host.Services.GetRequiredService<IProviderRouter>();
+var simulation = host.Services.GetRequiredService<SimulationOptions>();
+var profiles = host.Services.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Workspaces.ToDictionary(w => w.WorkspaceId);
+
+AnsiConsole.Write(new Rule("[bold]Intercom.AiCompliance demo[/]").LeftJustified());
+AnsiConsole.MarkupLine("Catalogue: the package's default ({0} deployments). Providers are simulated in-process; no network is used.",
+    host.Services.GetRequiredService<ProviderCatalog>().Deployments.Count);
+
+var results = new List<TrafficResult>();
+async Task Phase(string title, IEnumerable<string> down)
+{
+    foreach (var id in simulation.Outages.Keys)
+    {
+        simulation.SetOutage(id, down: false);
+    }
+
+    foreach (var id in down)
+    {
+        simulation.SetOutage(id);
+    }
+
+    AnsiConsole.WriteLine();
+    AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(title)}[/]").LeftJustified());
+    var table = Tables.Traffic();
+    foreach (var s in Scenarios.All)
+    {
+        var result = await Traffic.SendAsync(router, s, profiles[s.WorkspaceId], title);
+        results.Add(result);
+        Tables.AddRow(table, result);
+    }
+
+    AnsiConsole.Write(table);
+}
+
+await Phase("Phase 1: all providers healthy (a few transient faults injected)", []);
+await Phase("Phase 2: outages at Anthropic (direct), Bedrock EU and Bedrock AU", ["anthropic-direct-us", "bedrock-claude-eu", "bedrock-claude-au"]);
+
+AnsiConsole.WriteLine();
+AnsiConsole.Write(new Rule("[bold]Refusals, with their reasons[/]").LeftJustified());
+AnsiConsole.Write(Tables.Refusals(results));
+AnsiConsole.Write(new Rule("[bold]Summary per workspace[/]").LeftJustified());
+AnsiConsole.Write(Tables.PerWorkspace(results, profiles));
+AnsiConsole.Write(new Rule("[bold]Summary per provider (every attempt)[/]").LeftJustified());
+AnsiConsole.Write(Tables.PerProvider(results));
+
+// Every answer must come from inside the workspace's boundary; the demo fails loudly if one did not.
+var breaches = results.Where(r => r.Response is { } resp && !Traffic.InsideBoundary(resp.ServedBy, profiles[r.Scenario.WorkspaceId])).ToList();
+
+await host.StopAsync();
+await host.Services.GetRequiredService<AuditTrail>().DisposeAsync();
+var verification = AuditChainVerifier.VerifyFile(auditPath);
+
+AnsiConsole.WriteLine();
+AnsiConsole.Write(new Rule("[bold]Audit trail[/]").LeftJustified());
+AnsiConsole.MarkupLine("File: [bold]{0}[/]", Markup.Escape(auditPath));
+AnsiConsole.MarkupLine("Records: {0} for {1} requests. {2}", verification.RecordCount, results.Count,
+    verification.IsValid ? "[green]Hash chain verified: intact.[/]" : $"[red]{Markup.Escape(verification.ToString())}[/]");
+AnsiConsole.MarkupLine(breaches.Count == 0
+    ? "[green]Boundary held: every answer came from a deployment inside its workspace's region and promises.[/]"
+    : $"[red]{breaches.Count} answer(s) came from outside their boundary.[/]");
+AnsiConsole.MarkupLine("Verify it yourself: [bold]dotnet run --project src/Intercom.AiCompliance.Cli -- audit verify {0}[/]", Markup.Escape(auditPath));
+
+return verification.IsValid && verification.RecordCount == results.Count && breaches.Count == 0 ? 0 : 1;

@@ -1,0 +1,1 @@
+return Intercom.AiCompliance.Cli.Tool.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,174 @@
+using System.Text.Json;
+using Intercom.AiCompliance.Cli;
+using Intercom.AiCompliance.Tests.Helpers;
+
+namespace Intercom.AiCompliance.Tests.Cli;
+
+public class ToolTests
+{
+    private string _dir = null!;
+    private string _config = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), $"aicompliance-cli-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_dir);
+        _config = Path.Combine(_dir, "appsettings.json");
+        File.WriteAllText(_config, """
+            {
+              "AiCompliance": {
+                "Catalog": { "UseDefault": true },
+                "Workspaces": [
+                  { "WorkspaceId": "eu-ws", "HostingRegion": "EU", "AllowedKnowledgeSources": { "FinAiAgent": [ "Articles" ] } },
+                  { "WorkspaceId": "clinic", "HostingRegion": "US", "HandlesHealthData": true }
+                ]
+              }
+            }
+            """);
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = Tool.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private JsonElement PlanJson(params string[] extra)
+    {
+        var (code, output, _) = Run(["plan", "--config", _config, "--at", "2026-06-01T00:00:00Z", "--json", .. extra]);
+        code.Should().BeOneOf(ExitCodes.Ok, ExitCodes.RefusedOrBroken);
+        return JsonDocument.Parse(output).RootElement;
+    }
+
+    [Test]
+    public void Plan_EuWorkspaceChat_JsonListsOnlyEuCandidatesAndRejectsVertexAnthropicElevenLabs()
+    {
+        var json = PlanJson("--workspace", "eu-ws", "--product", "FinAiAgent", "--capability", "Chat", "--purpose", "AnsweringEndUser");
+        json.GetProperty("schemaVersion").GetInt32().Should().Be(1);
+        json.GetProperty("routable").GetBoolean().Should().BeTrue();
+        json.GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("regions")[0].GetString()).Should().OnlyContain(r => r == "EU");
+        var rejected = json.GetProperty("rejections").EnumerateArray().Select(r => r.GetProperty("provider").GetString()).ToList();
+        rejected.Should().Contain(["GoogleVertex", "Anthropic", "ElevenLabs"]);
+        json.GetProperty("rejections").EnumerateArray().Should().OnlyContain(r => r.GetProperty("reasons").GetArrayLength() > 0);
+    }
+
+    [Test]
+    public void Plan_EuSpeechSynthesis_EmptyPlanExitsOneAndNamesEveryProvider()
+    {
+        var (code, output, _) = Run("plan", "--config", _config, "--at", "2026-06-01T00:00:00Z", "--json", "--region", "EU",
+            "--product", "FinVoice", "--capability", "SpeechSynthesis", "--purpose", "AnsweringEndUser");
+        code.Should().Be(ExitCodes.RefusedOrBroken);
+        var json = JsonDocument.Parse(output).RootElement;
+        json.GetProperty("candidates").GetArrayLength().Should().Be(0);
+        json.GetProperty("rejections").EnumerateArray().Select(r => r.GetProperty("provider").GetString()).Distinct().Should().HaveCount(7);
+    }
+
+    [Test]
+    public void Plan_HipaaWorkspaceSpeech_NeverListsElevenLabs()
+    {
+        var json = PlanJson("--workspace", "clinic", "--product", "FinVoice", "--capability", "SpeechSynthesis", "--purpose", "AnsweringEndUser");
+        json.GetProperty("candidates").EnumerateArray().Select(c => c.GetProperty("provider").GetString()).Should().NotContain("ElevenLabs");
+        json.GetProperty("rejections").EnumerateArray().Single(r => r.GetProperty("provider").GetString() == "ElevenLabs")
+            .GetProperty("reasons").EnumerateArray().Select(v => v.GetProperty("reason").GetString()).Should().Contain("no-business-associate-agreement");
+    }
+
+    [Test]
+    public void Plan_WorkerEvaluation_RefusedWithReason()
+    {
+        var json = PlanJson("--region", "US", "--product", "CxScore", "--capability", "Chat", "--purpose", "EvaluatingIndividualWorker");
+        json.GetProperty("routable").GetBoolean().Should().BeFalse();
+        json.GetProperty("requestViolations")[0].GetProperty("reason").GetString().Should().Be("purpose-not-cleared");
+    }
+
+    [Test]
+    public void Disclosure_Eu_ListsOnlyEuProvidersAndSaysSpeechIsUnavailable()
+    {
+        var (code, output, _) = Run("disclosure", "--config", _config, "--region", "EU", "--at", "2026-06-01T00:00:00Z");
+        code.Should().Be(ExitCodes.Ok);
+        output.Should().Contain("## EU regional hosting").And.Contain("openai-eu").And.Contain("azure-openai-eu").And.Contain("bedrock-claude-eu");
+        output.Should().NotContain("elevenlabs").And.NotContain("vertex").And.NotContain("anthropic-direct");
+        output.Should().MatchRegex("Text to speech \\| _none: not available");
+    }
+
+    [Test]
+    public void Disclosure_Us_ListsEveryGlobalProviderWithContracts()
+    {
+        var (code, output, _) = Run("disclosure", "--config", _config, "--region", "US", "--at", "2026-06-01T00:00:00Z");
+        code.Should().Be(ExitCodes.Ok);
+        output.Should().Contain("ElevenLabs, Inc.").And.Contain("Google LLC (Vertex AI)").And.Contain("Anthropic, PBC");
+        output.Should().Contain("ZDR: ELEVENLABS-DPA-2025 ZDR addendum (until 2027-12-31)");
+    }
+
+    [Test]
+    public async Task AuditVerify_IntactThenTampered_ExitCodesZeroThenOneNamingTheLine()
+    {
+        var path = Path.Combine(_dir, "audit.jsonl");
+        await using (var f = new RouterFixture([Deployments.Make("a")], sink: new Intercom.AiCompliance.Audit.JsonLinesAuditSink(path, false)))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await f.Router.SendAsync(Requests.Make());
+            }
+        }
+
+        Run("audit", "verify", path).Code.Should().Be(ExitCodes.Ok);
+        var lines = File.ReadAllLines(path);
+        lines[1] = lines[1].Replace("\"servedBy\":\"a\"", "\"servedBy\":\"b\"", StringComparison.Ordinal);
+        File.WriteAllLines(path, lines);
+
+        var (code, output, _) = Run("audit", "verify", path);
+        code.Should().Be(ExitCodes.RefusedOrBroken);
+        output.Should().Contain("line 2");
+    }
+
+    [Test]
+    public void MissingFiles_ExitTwoWithoutStackTrace()
+    {
+        var verify = Run("audit", "verify", Path.Combine(_dir, "missing.jsonl"));
+        verify.Code.Should().Be(ExitCodes.BadInput);
+        verify.Err.Should().Contain("does not exist").And.NotContain("   at ");
+
+        var plan = Run("plan", "--config", Path.Combine(_dir, "missing.json"), "--product", "FinAiAgent", "--capability", "Chat", "--purpose", "AnsweringEndUser");
+        plan.Code.Should().Be(ExitCodes.BadInput);
+        plan.Err.Should().Contain("missing.json");
+    }
+
+    [Test]
+    public void MalformedJson_ExitTwoNamingTheLine()
+    {
+        File.WriteAllText(_config, "{\n  \"AiCompliance\": {\n    \"Catalog\": { \"UseDefault\": true,, }\n}\n");
+        var (code, _, err) = Run("disclosure", "--config", _config);
+        code.Should().Be(ExitCodes.BadInput);
+        err.Should().Contain("not valid JSON").And.Contain("line").And.NotContain("   at ");
+    }
+
+    [Test]
+    public void InvalidConfiguration_ExitTwoNamingTheKey()
+    {
+        File.WriteAllText(_config, """{ "AiCompliance": { "Router": { "Retry": { "MaxRetryAttempts": 99 } } } }""");
+        var (code, _, err) = Run("disclosure", "--config", _config);
+        code.Should().Be(ExitCodes.BadInput);
+        err.Should().Contain("AiCompliance:Router:Retry:MaxRetryAttempts");
+    }
+
+    [Test]
+    public void UnknownWorkspaceOrValue_ExitTwoWithAFix()
+    {
+        var ws = Run("plan", "--config", _config, "--workspace", "nobody", "--product", "FinAiAgent", "--capability", "Chat", "--purpose", "AnsweringEndUser");
+        ws.Code.Should().Be(ExitCodes.BadInput);
+        ws.Err.Should().Contain("'nobody'").And.Contain("AiCompliance:Workspaces");
+
+        var bad = Run("plan", "--config", _config, "--region", "EU", "--product", "Fin", "--capability", "Chat", "--purpose", "AnsweringEndUser");
+        bad.Code.Should().Be(ExitCodes.BadInput);
+        bad.Err.Should().Contain("--product 'Fin'").And.Contain("FinAiAgent");
+
+        Run("plan", "--config", _config, "--bogus", "1").Code.Should().Be(ExitCodes.BadInput);
+        Run("frobnicate").Code.Should().Be(ExitCodes.BadInput);
+    }
+}
