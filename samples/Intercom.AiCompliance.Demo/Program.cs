@@ -7,6 +7,7 @@ using Intercom.AiCompliance.DependencyInjection;
 using Intercom.AiCompliance.Demo;
 using Intercom.AiCompliance.Providers.Simulated;
 using Intercom.AiCompliance.Routing;
+using Intercom.AiCompliance.Training;
 using Intercom.AiCompliance.Workspaces;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,9 +27,11 @@ if (Console.IsOutputRedirected)
 }
 
 var auditPath = Path.Combine(Path.GetTempPath(), "aicompliance-demo", $"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.jsonl");
+var trainingSink = new InMemoryTrainingDataSink();
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName))
     .UseJsonLinesAuditFile(auditPath)
+    .UseTrainingSink(trainingSink)
     .AddSimulatedAdapters(s =>
     {
         s.Seed = 2026;
@@ -83,6 +86,18 @@ AnsiConsole.Write(Tables.PerWorkspace(results, profiles));
 AnsiConsole.Write(new Rule("[bold]Summary per provider (every attempt)[/]").LeftJustified());
 AnsiConsole.Write(Tables.PerProvider(results));
 
+AnsiConsole.Write(new Rule("[bold]Training consent (anonymised samples offered for fine-tuning)[/]").LeftJustified());
+var training = new Table().Border(TableBorder.Rounded).AddColumns("Workspace", "Samples offered", "Why");
+foreach (var p in profiles.Values)
+{
+    var consent = TrainingConsentLedger.Evaluate(p, [], DateTimeOffset.UtcNow);
+    training.AddRow(Markup.Escape(p.WorkspaceId), trainingSink.Samples.Count(x => x.WorkspaceId == p.WorkspaceId).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Markup.Escape(consent.ToString()));
+}
+
+AnsiConsole.Write(training);
+var leaked = trainingSink.Samples.Where(x => !TrainingConsentLedger.Evaluate(profiles[x.WorkspaceId], [], x.ConsentCheckedAt).AllowsTraining).ToList();
+
 // Every answer must come from inside the workspace's boundary; the demo fails loudly if one did not.
 var breaches = results.Where(r => r.Response is { } resp && !Traffic.InsideBoundary(resp.ServedBy, profiles[r.Scenario.WorkspaceId])).ToList();
 
@@ -100,4 +115,8 @@ AnsiConsole.MarkupLine(breaches.Count == 0
     : $"[red]{breaches.Count} answer(s) came from outside their boundary.[/]");
 AnsiConsole.MarkupLine("Verify it yourself: [bold]dotnet run --project src/Intercom.AiCompliance.Cli -- audit verify {0}[/]", Markup.Escape(auditPath));
 
-return verification.IsValid && verification.RecordCount == results.Count && breaches.Count == 0 ? 0 : 1;
+AnsiConsole.MarkupLine(leaked.Count == 0
+    ? "[green]Training gate held: only workspaces whose consent allows it were offered (anonymised) data.[/]"
+    : $"[red]{leaked.Count} sample(s) reached the training sink without consent.[/]");
+
+return verification.IsValid && verification.RecordCount == results.Count && breaches.Count == 0 && leaked.Count == 0 ? 0 : 1;

@@ -3,6 +3,7 @@ using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
 using Intercom.AiCompliance.Providers.Simulated;
 using Intercom.AiCompliance.Rules;
+using Intercom.AiCompliance.Training;
 using Intercom.AiCompliance.Workspaces;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -126,6 +127,33 @@ public sealed class AiComplianceBuilder
     {
         ArgumentNullException.ThrowIfNull(store);
         Services.Replace(ServiceDescriptor.Singleton(store));
+        return this;
+    }
+
+    /// <summary>
+    /// Offers anonymised Input and Output of answered requests to <typeparamref name="TSink"/>, for workspaces whose
+    /// consent allows training. Without a training sink nothing is ever offered.
+    /// </summary>
+    public AiComplianceBuilder UseTrainingSink<TSink>()
+        where TSink : class, ITrainingDataSink
+    {
+        Services.Replace(ServiceDescriptor.Singleton<ITrainingDataSink, TSink>());
+        return this;
+    }
+
+    /// <summary>Offers anonymised samples to a given sink instance.</summary>
+    public AiComplianceBuilder UseTrainingSink(ITrainingDataSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        Services.Replace(ServiceDescriptor.Singleton(sink));
+        return this;
+    }
+
+    /// <summary>Keeps consent events in <typeparamref name="TStore"/> (a durable store) instead of memory.</summary>
+    public AiComplianceBuilder UseConsentEventStore<TStore>()
+        where TStore : class, IConsentEventStore
+    {
+        Services.Replace(ServiceDescriptor.Singleton<IConsentEventStore, TStore>());
         return this;
     }
 }

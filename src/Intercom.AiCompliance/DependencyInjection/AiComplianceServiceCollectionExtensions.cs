@@ -4,6 +4,7 @@ using Intercom.AiCompliance.DependencyInjection;
 using Intercom.AiCompliance.Providers;
 using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Rules;
+using Intercom.AiCompliance.Training;
 using Intercom.AiCompliance.Workspaces;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -83,6 +84,8 @@ public static class AiComplianceServiceCollectionExtensions
                 [.. ComplianceRuleSet.DefaultRequestRules(router.MaxInputCharacters, router.MaxAudioBytes), .. sp.GetServices<IRequestRule>()]);
         });
         services.TryAddSingleton(sp => new RoutingPlanner(sp.GetRequiredService<ProviderCatalog>(), sp.GetRequiredService<ComplianceRuleSet>()));
+        services.TryAddSingleton<IConsentEventStore, InMemoryConsentEventStore>();
+        services.TryAddSingleton<ITrainingConsentLedger>(sp => new TrainingConsentLedger(sp.GetRequiredService<IConsentEventStore>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ProviderRouter(
             sp.GetRequiredService<RoutingPlanner>(),
             sp.GetServices<IProviderAdapter>(),
@@ -90,7 +93,10 @@ public static class AiComplianceServiceCollectionExtensions
             sp.GetRequiredService<AuditTrail>(),
             sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Router,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILogger<ProviderRouter>>()));
+            sp.GetService<ILogger<ProviderRouter>>(),
+            sp.GetService<ITrainingDataSink>() is { } sink
+                ? new TrainingGate(sp.GetRequiredService<ITrainingConsentLedger>(), sink, null, sp.GetRequiredService<TimeProvider>())
+                : null));
         services.TryAddSingleton<IProviderRouter>(sp => sp.GetRequiredService<ProviderRouter>());
         return marker;
     }

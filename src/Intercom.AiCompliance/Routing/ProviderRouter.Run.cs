@@ -3,13 +3,14 @@ using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
 using Intercom.AiCompliance.Telemetry;
+using Intercom.AiCompliance.Training;
 using Intercom.AiCompliance.Workspaces;
 
 namespace Intercom.AiCompliance.Routing;
 
 public sealed partial class ProviderRouter
 {
-    private AuditRecord BuildRecord(Run run, AuditOutcome outcome, string? outcomeReason, ProviderDeployment? served, string inputDigest, string? outputDigest)
+    private AuditRecord BuildRecord(Run run, AuditOutcome outcome, string? outcomeReason, ProviderDeployment? served, string inputDigest, string? outputDigest, TrainingDecision? training)
     {
         var request = run.Request;
         var profile = run.Profile;
@@ -52,6 +53,8 @@ public sealed partial class ProviderRouter
                 StartedAt = a.StartedAt,
                 DurationMicroseconds = (long)a.Duration.TotalMicroseconds,
             }).ToArray(),
+            Consent = training?.Consent.ToString(),
+            TrainingDecision = training?.Outcome ?? (outcome == AuditOutcome.Succeeded ? "no-training-gate" : "not-applicable"),
             Outcome = outcome,
             OutcomeReason = outcomeReason,
             ServedBy = served?.Id,

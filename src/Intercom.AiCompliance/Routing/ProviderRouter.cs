@@ -6,6 +6,7 @@ using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
 using Intercom.AiCompliance.Rules;
 using Intercom.AiCompliance.Telemetry;
+using Intercom.AiCompliance.Training;
 using Intercom.AiCompliance.Workspaces;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,6 +31,7 @@ public sealed partial class ProviderRouter : IProviderRouter
     private readonly ProviderRouterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly TrainingGate? _training;
     private readonly Dictionary<string, Lane> _lanes;
     private readonly byte[] _digestKey;
 
@@ -42,7 +44,8 @@ public sealed partial class ProviderRouter : IProviderRouter
         AuditTrail audit,
         ProviderRouterOptions? options = null,
         TimeProvider? timeProvider = null,
-        ILogger<ProviderRouter>? logger = null)
+        ILogger<ProviderRouter>? logger = null,
+        TrainingGate? trainingGate = null)
     {
         ArgumentNullException.ThrowIfNull(planner);
         ArgumentNullException.ThrowIfNull(adapters);
@@ -54,6 +57,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         _options = options ?? new ProviderRouterOptions();
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _training = trainingGate;
         _digestKey = _options.AuditDigestKey is { Length: > 0 } key ? DecodeKey(key) : RandomNumberGenerator.GetBytes(32);
 
         var byKind = new Dictionary<ProviderKind, IProviderAdapter>();
@@ -116,6 +120,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         string? outcomeReason = null;
         AiOutput? output = null;
         Exception? failure = null;
+        TrainingDecision? training = null;
 
         try
         {
@@ -140,6 +145,10 @@ public sealed partial class ProviderRouter : IProviderRouter
 
             output = await ExecuteAsync(run).ConfigureAwait(false);
             outcome = AuditOutcome.Succeeded;
+            if (_training is not null)
+            {
+                training = await _training.OfferAsync(request, profile, output, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (AiRoutingException ex)
         {
@@ -162,7 +171,7 @@ public sealed partial class ProviderRouter : IProviderRouter
 
         var served = outcome == AuditOutcome.Succeeded ? run.Served : null;
         var record = BuildRecord(run, outcome, outcomeReason, served, inputDigest,
-            output is null ? null : Digest(output.AppendTo));
+            output is null ? null : Digest(output.AppendTo), training);
 
         Exception? auditError = null;
         try
