@@ -27,6 +27,21 @@ public sealed class AuditTrail : IAsyncDisposable
         _writer = Task.Run(WriteLoopAsync);
     }
 
+    private AuditTrail()
+    {
+        _sink = new InMemoryAuditSink();
+        _writer = Task.CompletedTask;
+        IsDiscarding = true;
+    }
+
+    /// <summary>
+    /// A trail that records nothing: only for benchmarks that measure the router without its audit cost. Never
+    /// exposed publicly, because every real request must be audited.
+    /// </summary>
+    internal static AuditTrail Discarding() => new();
+
+    internal bool IsDiscarding { get; }
+
     /// <summary>The sink records go to.</summary>
     public IAuditSink Sink => _sink;
 

@@ -115,7 +115,8 @@ public sealed partial class ProviderRouter : IProviderRouter
         activity?.SetTag("aicompliance.capability", capability);
 
         var run = new Run(this, request, cancellationToken);
-        var inputDigest = Digest(request.Payload.AppendTo);
+        var auditing = !_audit.IsDiscarding;
+        var inputDigest = auditing ? Digest(request.Payload.AppendTo) : string.Empty;
         AuditOutcome outcome = AuditOutcome.AllCandidatesFailed;
         string? outcomeReason = null;
         AiOutput? output = null;
@@ -170,18 +171,20 @@ public sealed partial class ProviderRouter : IProviderRouter
         }
 
         var served = outcome == AuditOutcome.Succeeded ? run.Served : null;
-        var record = BuildRecord(run, outcome, outcomeReason, served, inputDigest,
-            output is null ? null : Digest(output.AppendTo), training);
-
         Exception? auditError = null;
-        try
+        if (auditing)
         {
-            record = await _audit.AppendAsync(record).ConfigureAwait(false);
-        }
-        catch (AuditWriteException ex)
-        {
-            auditError = ex;
-            Log.AuditFailed(_logger, ex.InnerException?.GetType().Name ?? ex.GetType().Name, _options.AuditFailureMode == AuditFailureMode.FailClosed);
+            var record = BuildRecord(run, outcome, outcomeReason, served, inputDigest,
+                output is null ? null : Digest(output.AppendTo), training);
+            try
+            {
+                await _audit.AppendAsync(record).ConfigureAwait(false);
+            }
+            catch (AuditWriteException ex)
+            {
+                auditError = ex;
+                Log.AuditFailed(_logger, ex.InnerException?.GetType().Name ?? ex.GetType().Name, _options.AuditFailureMode == AuditFailureMode.FailClosed);
+            }
         }
 
         Record(activity, started, outcome, outcomeReason, product, capability, served);

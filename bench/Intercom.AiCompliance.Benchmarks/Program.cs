@@ -1,0 +1,23 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+// Usage:
+//   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks              (every benchmark, short runs)
+//   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --filter *Plan*
+//   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --quick  (CI: proves each runs once; no timings judged)
+var quick = args.Contains("--quick");
+var rest = args.Where(a => a != "--quick").ToArray();
+IConfig config = quick
+    ? ManualConfig.CreateMinimumViable()
+        .AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance).WithId("quick"))
+        .WithOptions(ConfigOptions.DisableOptimizationsValidator)
+    : DefaultConfig.Instance.AddJob(Job.ShortRun.WithId("short"));
+if (rest.Length == 0)
+{
+    rest = ["--filter", "*"];
+}
+
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(Intercom.AiCompliance.Benchmarks.Fixtures).Assembly).Run(rest, config);
+return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
