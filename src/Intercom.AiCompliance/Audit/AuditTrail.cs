@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 
 namespace Intercom.AiCompliance.Audit;
 
@@ -6,31 +6,31 @@ namespace Intercom.AiCompliance.Audit;
 /// Links audit records into one hash chain and hands them to the sink.
 /// </summary>
 /// <remarks>
-/// Request threads never take a lock: each enqueues its record on a channel and awaits its own completion. A single
-/// writer drains whatever has queued, links the batch in order, writes it to the sink in one call (group commit),
-/// and only then completes each waiter. Under load, one sink write serves many requests, so the chain costs one hop
-/// per request rather than serialising requests behind a lock held across I/O.
+/// Request threads never wait on a lock. Each request enqueues its record and, if no request is writing at that
+/// moment, becomes the writer itself (flat combining): it drains whatever has queued, links the batch in order,
+/// writes it to the sink in one call (group commit) and completes every waiter in it. A request that finds a writer
+/// at work simply awaits its own completion. Without contention a record is linked and stored on the caller's own
+/// thread, with no hop; under load one sink write serves many requests.
 /// </remarks>
-public sealed class AuditTrail : IAsyncDisposable
+public sealed class AuditTrail : IAsyncDisposable, IDisposable
 {
     private const int MaxBatch = 512;
     private readonly IAuditSink _sink;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly ConcurrentQueue<Pending> _queue = new();
     private AuditChainHead? _head;
+    private int _writing;
+    private volatile bool _closed;
 
-    /// <summary>Creates the trail and starts its writer.</summary>
+    /// <summary>Creates the trail.</summary>
     public AuditTrail(IAuditSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
         _sink = sink;
-        _writer = Task.Run(WriteLoopAsync);
     }
 
     private AuditTrail()
     {
         _sink = new InMemoryAuditSink();
-        _writer = Task.CompletedTask;
         IsDiscarding = true;
     }
 
@@ -47,14 +47,20 @@ public sealed class AuditTrail : IAsyncDisposable
 
     /// <summary>Links <paramref name="record"/> into the chain and waits until the sink has stored it.</summary>
     /// <returns>The record as stored, with sequence and hashes.</returns>
-    /// <exception cref="AuditWriteException">The sink failed; the record was not stored.</exception>
+    /// <exception cref="AuditWriteException">The sink failed, or the trail is shut down; the record was not stored.</exception>
     public async ValueTask<AuditRecord> AppendAsync(AuditRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var pending = new Pending(record);
-        if (!_queue.Writer.TryWrite(pending))
+        if (_closed)
         {
             throw new AuditWriteException("The audit trail is shut down; the record was not stored.", null);
+        }
+
+        var pending = new Pending(record);
+        _queue.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            await DrainAsync(pending).ConfigureAwait(false);
         }
 
         return await pending.Completion.Task.ConfigureAwait(false);
@@ -63,51 +69,92 @@ public sealed class AuditTrail : IAsyncDisposable
     /// <summary>Stops accepting records and waits for the ones queued to be written.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        _closed = true;
+        while (!_queue.IsEmpty || Volatile.Read(ref _writing) != 0)
+        {
+            if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+            {
+                await DrainAsync(null).ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.Delay(1).ConfigureAwait(false);
+            }
+        }
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>Stops accepting records and blocks until the queued ones are written (for containers that dispose synchronously).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Runs while holding the writer role: writes batches until <paramref name="own"/> is stored (or the queue is
+    /// empty), then gives the role up and, if more records arrived, hands the rest to the thread pool.
+    /// </summary>
+    private async Task DrainAsync(Pending? own)
     {
-        var batch = new List<Pending>(MaxBatch);
-        var linked = new List<AuditRecord>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            batch.Clear();
-            linked.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var p))
+            while (!_queue.IsEmpty)
             {
-                batch.Add(p);
-            }
-
-            try
-            {
-                var head = _head ??= await _sink.ReadHeadAsync().ConfigureAwait(false);
-                foreach (var p in batch)
+                await WriteBatchAsync().ConfigureAwait(false);
+                if (own is not null && own.Completion.Task.IsCompleted)
                 {
-                    var r = AuditChain.Link(p.Record, head.Sequence, head.Hash);
-                    head = new AuditChainHead(r.Sequence, r.Hash);
-                    linked.Add(r);
-                }
-
-                await _sink.WriteAsync(linked).ConfigureAwait(false);
-                _head = head;
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Completion.TrySetResult(linked[i]);
+                    break;
                 }
             }
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
+        }
+
+        // A record enqueued after the last batch must not wait for the next request: pick it up now.
+        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            _ = Task.Run(() => DrainAsync(null));
+        }
+    }
+
+    private async Task WriteBatchAsync()
+    {
+        var batch = new List<Pending>(Math.Min(_queue.Count, MaxBatch));
+        while (batch.Count < MaxBatch && _queue.TryDequeue(out var p))
+        {
+            batch.Add(p);
+        }
+
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var linked = new AuditRecord[batch.Count];
+        try
+        {
+            var head = _head ??= await _sink.ReadHeadAsync().ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                linked[i] = AuditChain.Link(batch[i].Record, head.Sequence, head.Hash);
+                head = new AuditChainHead(linked[i].Sequence, linked[i].Hash);
+            }
+
+            await _sink.WriteAsync(linked).ConfigureAwait(false);
+            _head = head;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult(linked[i]);
+            }
+        }
 #pragma warning disable CA1031 // Any sink failure must reach every waiter, whatever its type.
-            catch (Exception ex)
+        catch (Exception ex)
 #pragma warning restore CA1031
+        {
+            // The sink may have written part of the batch: re-read the head before linking the next one.
+            _head = null;
+            var error = new AuditWriteException($"The audit sink {_sink.GetType().Name} failed to store {batch.Count} record(s).", ex);
+            foreach (var p in batch)
             {
-                // The sink may have written part of the batch: re-read the head before linking the next one.
-                _head = null;
-                var error = new AuditWriteException($"The audit sink {_sink.GetType().Name} failed to store {batch.Count} record(s).", ex);
-                foreach (var p in batch)
-                {
-                    p.Completion.TrySetException(error);
-                }
+                p.Completion.TrySetException(error);
             }
         }
     }

@@ -208,7 +208,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             throw auditError;
         }
 
-        Log.Routed(_logger, product, capability, served!.Id, run.Attempts.Count);
+        Log.Routed(_logger, product, capability, served!.Id, run.AttemptCount);
         return new AiResponse
         {
             Output = output!,
@@ -223,8 +223,9 @@ public sealed partial class ProviderRouter : IProviderRouter
     {
         var plan = run.Plan!;
         using var deadline = new CancellationTokenSource(_options.TotalDeadline, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(run.CallerToken, deadline.Token);
-        run.RequestToken = linked.Token;
+        using var linked = run.CallerToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(run.CallerToken, deadline.Token) : null;
+        var requestToken = linked?.Token ?? deadline.Token;
+        run.RequestToken = requestToken;
 
         Exception? last = null;
         for (var i = 0; i < plan.Candidates.Count; i++)
@@ -242,7 +243,7 @@ public sealed partial class ProviderRouter : IProviderRouter
                 continue;
             }
 
-            var context = ResilienceContextPool.Shared.Get(linked.Token);
+            var context = ResilienceContextPool.Shared.Get(requestToken);
             try
             {
                 var output = await lane.Pipeline.ExecuteAsync(static (ctx, r) => r.Router.AttemptAsync(ctx, r), context, run).ConfigureAwait(false);
