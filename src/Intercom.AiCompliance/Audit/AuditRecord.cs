@@ -115,6 +115,7 @@ public sealed record AuditRecord
     public string? TrainingDecision { get; init; }
 
     /// <summary>Excluded deployments by reason code.</summary>
+    [JsonConverter(typeof(RejectionsJsonConverter))]
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Rejections { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>Every attempt and skip, in order.</summary>

@@ -66,11 +66,11 @@ public sealed class RoutingPlan
     private IReadOnlyDictionary<string, IReadOnlyList<string>>? _byReason;
 
     /// <summary>Excluded deployment ids grouped by reason code; computed once per plan, as the audit trail records it.</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> RejectionsByReason => _byReason ??= Rejections
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> RejectionsByReason => _byReason ??= new Audit.RejectionIndex(Rejections
         .SelectMany(r => r.Violations.Select(v => (v.Reason.Code, r.Deployment.Id)))
         .GroupBy(p => p.Code, StringComparer.Ordinal)
         .OrderBy(g => g.Key, StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(p => p.Id).Distinct().ToArray(), StringComparer.Ordinal);
+        .Select(g => KeyValuePair.Create(g.Key, (IReadOnlyList<string>)g.Select(p => p.Id).Distinct().ToArray())));
 
     /// <summary>A plan for a request refused before any policy class could be formed (for example, an unknown workspace).</summary>
     internal static RoutingPlan Refused(Capability capability, RuleViolation violation, DateTimeOffset now) =>
