@@ -57,27 +57,3 @@ public abstract class AttestationRule : IComplianceRule
         };
     }
 }
-
-/// <summary>Every deployment needs a zero-data-retention contract in force.</summary>
-public sealed class ZeroDataRetentionRule() : AttestationRule(AttestationKind.ZeroDataRetention, RejectionReason.NoZeroDataRetention)
-{
-    /// <inheritdoc/>
-    public override string Name => "zero-data-retention";
-}
-
-/// <summary>Every deployment needs a contract in force that forbids training on Input and Output.</summary>
-public sealed class NoTrainingRule() : AttestationRule(AttestationKind.NoTraining, RejectionReason.NoTrainingRestriction)
-{
-    /// <inheritdoc/>
-    public override string Name => "no-training";
-}
-
-/// <summary>A workspace that handles health data needs a HIPAA Business Associate Agreement in force.</summary>
-public sealed class BaaRule() : AttestationRule(AttestationKind.BusinessAssociateAgreement, RejectionReason.NoBusinessAssociateAgreement)
-{
-    /// <inheritdoc/>
-    public override string Name => "baa";
-
-    /// <inheritdoc/>
-    protected override bool AppliesTo(PolicyClass policy) => policy.RequiresBaa;
-}
