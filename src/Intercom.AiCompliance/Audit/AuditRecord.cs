@@ -22,6 +22,9 @@ public enum AuditOutcome
 
     /// <summary>The caller cancelled.</summary>
     Cancelled = 6,
+
+    /// <summary>An unexpected error (for example the profile store failed) stopped the request; it is rethrown to the caller.</summary>
+    Error = 7,
 }
 
 /// <summary>One attempt (or skip) of one candidate, as the audit trail records it.</summary>

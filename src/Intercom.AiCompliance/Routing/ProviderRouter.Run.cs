@@ -53,7 +53,7 @@ public sealed partial class ProviderRouter
                 StartedAt = a.StartedAt,
                 DurationMicroseconds = (long)a.Duration.TotalMicroseconds,
             }).ToArray(),
-            Consent = training?.Consent.ToString(),
+            Consent = training?.Consent?.ToString(),
             TrainingDecision = training?.Outcome ?? (outcome == AuditOutcome.Succeeded ? "no-training-gate" : "not-applicable"),
             Outcome = outcome,
             OutcomeReason = outcomeReason,

@@ -171,6 +171,14 @@ public sealed partial class ProviderRouter : IProviderRouter
             outcome = AuditOutcome.Cancelled;
             outcomeReason = "cancelled";
         }
+#pragma warning disable CA1031 // Whatever failed (a profile store, a host rule), the request is still audited, then the error is rethrown.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failure = ex;
+            outcome = AuditOutcome.Error;
+            outcomeReason = "unexpected-" + ex.GetType().Name;
+        }
 
         var served = outcome == AuditOutcome.Succeeded ? run.Served : null;
         Exception? auditError = null;

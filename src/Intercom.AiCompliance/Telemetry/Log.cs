@@ -21,6 +21,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "The audit trail failed to store a record ({ErrorType}); the request fails closed: {FailClosed}")]
     public static partial void AuditFailed(ILogger logger, string errorType, bool failClosed);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "All candidates failed for {Product}/{Capability}: {Reason}")]
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Request failed for {Product}/{Capability}: {Reason}")]
     public static partial void AllFailed(ILogger logger, string product, string capability, string reason);
 }

@@ -7,8 +7,8 @@ namespace Intercom.AiCompliance.Training;
 /// <summary>What the training gate did with one answered request.</summary>
 /// <param name="Offered">Whether anonymised data reached the training sink.</param>
 /// <param name="Consent">The consent that applied, with its rule.</param>
-/// <param name="Outcome">A stable code: <c>offered</c>, <c>withheld-no-consent</c>, <c>withheld-anonymisation-failed</c>, <c>withheld-no-text</c>, <c>sink-failed</c>.</param>
-public sealed record TrainingDecision(bool Offered, EffectiveConsent Consent, string Outcome);
+/// <param name="Outcome">A stable code: <c>offered</c>, <c>withheld-no-consent</c>, <c>withheld-consent-unavailable</c>, <c>withheld-anonymisation-failed</c>, <c>withheld-no-text</c>, <c>sink-failed</c>.</param>
+public sealed record TrainingDecision(bool Offered, EffectiveConsent? Consent, string Outcome);
 
 /// <summary>
 /// Offers a request's Input and Output to the training sink only if the workspace's consent allows it at that moment,
@@ -38,7 +38,12 @@ public sealed class TrainingGate
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(output);
-        var consent = await _ledger.GetEffectiveAsync(profile, cancellationToken).ConfigureAwait(false);
+        var consent = await ConsentAsync(profile, cancellationToken).ConfigureAwait(false);
+        if (consent is null)
+        {
+            return new(false, null, "withheld-consent-unavailable");
+        }
+
         if (!consent.AllowsTraining)
         {
             return new(false, consent, "withheld-no-consent");
@@ -65,12 +70,18 @@ public sealed class TrainingGate
         }
 
         // Consent is checked again at the last moment: an opt-out requested while anonymising stops the offer.
-        consent = await _ledger.GetEffectiveAsync(profile, cancellationToken).ConfigureAwait(false);
-        if (!consent.AllowsTraining)
+        var recheck = await ConsentAsync(profile, cancellationToken).ConfigureAwait(false);
+        if (recheck is null)
         {
-            return new(false, consent, "withheld-no-consent");
+            return new(false, consent, "withheld-consent-unavailable");
         }
 
+        if (!recheck.AllowsTraining)
+        {
+            return new(false, recheck, "withheld-no-consent");
+        }
+
+        consent = recheck;
         try
         {
             await _sink.OfferAsync(new TrainingSample(profile.WorkspaceId, request.Product, request.Capability, input, answer, consent.At), cancellationToken).ConfigureAwait(false);
@@ -81,6 +92,21 @@ public sealed class TrainingGate
 #pragma warning restore CA1031
         {
             return new(false, consent, "sink-failed");
+        }
+    }
+
+    /// <summary>The workspace's consent, or <see langword="null"/> when the ledger cannot answer: unknown means no.</summary>
+    private async ValueTask<EffectiveConsent?> ConsentAsync(WorkspaceComplianceProfile profile, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _ledger.GetEffectiveAsync(profile, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A failing ledger must withhold the sample, whatever the failure.
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            return null;
         }
     }
 }

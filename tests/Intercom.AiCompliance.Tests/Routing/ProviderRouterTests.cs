@@ -253,6 +253,26 @@ public class ProviderRouterTests
         f.Records.Should().BeEmpty("a what-if is not a request");
     }
 
+    [Test]
+    public async Task SendAsync_ProfileStoreFails_ErrorIsRethrownAndStillAudited()
+    {
+        var sink = new InMemoryAuditSink();
+        await using var trail = new AuditTrail(sink);
+        var (adapters, spy) = ScriptedAdapter.ForEveryProvider(TimeProvider.System);
+        var router = new ProviderRouter(new RoutingPlanner(ProviderCatalog.Create([Deployments.Make("a")]), ComplianceRuleSet.Default),
+            adapters, new BrokenStore(), trail);
+
+        await FluentActions.Awaiting(() => router.SendAsync(Requests.Make())).Should().ThrowAsync<TimeoutException>();
+        spy.Calls.Should().BeEmpty();
+        sink.Records.Single().Should().Match<AuditRecord>(r => r.Outcome == AuditOutcome.Error && r.OutcomeReason == "unexpected-TimeoutException");
+    }
+
+    private sealed class BrokenStore : IWorkspaceProfileStore
+    {
+        public ValueTask<WorkspaceComplianceProfile?> FindAsync(string workspaceId, CancellationToken cancellationToken = default) =>
+            throw new TimeoutException("profile database timed out");
+    }
+
     private sealed class FailingSink : IAuditSink
     {
         public ValueTask<AuditChainHead> ReadHeadAsync(CancellationToken cancellationToken = default) => new(AuditChainHead.Empty);

@@ -84,6 +84,31 @@ public class TrainingGateTests
         rig.Audit.Records.Single().TrainingDecision.Should().Be("withheld-anonymisation-failed");
     }
 
+    [Test]
+    public async Task OfferAsync_LedgerUnavailable_WithholdsAndSaysSo()
+    {
+        var sink = new InMemoryTrainingDataSink();
+        var gate = new TrainingGate(new BrokenLedger(), sink);
+        var decision = await gate.OfferAsync(Requests.Make("ws"), Requests.Profile("ws"), new ChatOutput(new Microsoft.Extensions.AI.ChatResponse()), default);
+        decision.Should().Match<TrainingDecision>(d => !d.Offered && d.Outcome == "withheld-consent-unavailable");
+        sink.Samples.Should().BeEmpty();
+    }
+
+    private sealed class BrokenLedger : ITrainingConsentLedger
+    {
+        public ValueTask<PendingOptOut> RequestOptOutAsync(string workspaceId, string? reference = null, CancellationToken cancellationToken = default) => throw new IOException();
+
+        public ValueTask<ConsentEvent> GrantOptOutAsync(string workspaceId, string? reference = null, CancellationToken cancellationToken = default) => throw new IOException();
+
+        public ValueTask<ConsentEvent> OptInAsync(string workspaceId, string? reference = null, CancellationToken cancellationToken = default) => throw new IOException();
+
+        public ValueTask<EffectiveConsent> GetEffectiveAsync(WorkspaceComplianceProfile profile, CancellationToken cancellationToken = default) => throw new IOException("ledger down");
+
+        public ValueTask<IReadOnlyList<PendingOptOut>> DueWithinAsync(TimeSpan window, CancellationToken cancellationToken = default) => throw new IOException();
+
+        public ValueTask<IReadOnlyList<PendingOptOut>> OverdueAsync(CancellationToken cancellationToken = default) => throw new IOException();
+    }
+
     /// <summary>
     /// DESIGN.md invariant 8: whatever the interleaving of requests and ledger changes (and changes of the workspace's
     /// class), a workspace that has requested an opt-out or is in a default opt-out class never reaches the sink.
