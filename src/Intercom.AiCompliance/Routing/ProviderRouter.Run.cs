@@ -100,7 +100,7 @@ public sealed partial class ProviderRouter
     }
 
     /// <summary>The state of one SendAsync, handed to each attempt without a closure.</summary>
-    private sealed class Run(ProviderRouter router, AiRequest request, CancellationToken callerToken)
+    private sealed class Run(ProviderRouter router, AiRequest request, CancellationToken callerToken, long startedTimestamp)
     {
         private readonly List<RouteAttempt> _attempts = [];
 
@@ -110,7 +110,14 @@ public sealed partial class ProviderRouter
 
         public CancellationToken CallerToken { get; } = callerToken;
 
-        public CancellationToken RequestToken { get; set; } = callerToken;
+        public long DeadlineAt { get; set; }
+
+        /// <summary>The wall-clock instant the request started; later instants are derived from the monotonic clock.</summary>
+        public DateTimeOffset StartedUtc { get; } = router._time.GetUtcNow();
+
+        /// <summary>The wall-clock instant of a monotonic timestamp taken during this request.</summary>
+        public DateTimeOffset UtcAt(long timestamp) =>
+            StartedUtc + new TimeSpan((long)((timestamp - startedTimestamp) * Router._ticksPerTimestamp));
 
         public string EventId { get; } = EventIds.Next();
 

@@ -34,6 +34,7 @@ public sealed partial class ProviderRouter : IProviderRouter
     private readonly TrainingGate? _training;
     private readonly Dictionary<string, Lane> _lanes;
     private readonly byte[] _digestKey;
+    private readonly double _ticksPerTimestamp;
     private readonly System.Collections.Concurrent.ConcurrentQueue<IncrementalHash> _hmacPool = new();
     private static readonly int HmacPoolSize = Environment.ProcessorCount * 4;
 
@@ -59,6 +60,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         _options = options ?? new ProviderRouterOptions();
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency;
         _training = trainingGate;
         _digestKey = _options.AuditDigestKey is { Length: > 0 } key ? DecodeKey(key) : RandomNumberGenerator.GetBytes(32);
 
@@ -116,7 +118,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         activity?.SetTag("aicompliance.product", product);
         activity?.SetTag("aicompliance.capability", capability);
 
-        var run = new Run(this, request, cancellationToken);
+        var run = new Run(this, request, cancellationToken, started);
         var auditing = !_audit.IsDiscarding;
         var inputDigest = auditing ? Digest(request.Payload.AppendTo) : string.Empty;
         AuditOutcome outcome = AuditOutcome.AllCandidatesFailed;
@@ -134,7 +136,7 @@ public sealed partial class ProviderRouter : IProviderRouter
                 throw new RequestRefusedException([UnknownWorkspace], run.EventId);
             }
 
-            var plan = _planner.Plan(request, profile, _time.GetUtcNow());
+            var plan = _planner.Plan(request, profile, run.StartedUtc);
             run.Plan = plan;
             if (plan.RequestViolations.Count > 0)
             {
@@ -229,13 +231,12 @@ public sealed partial class ProviderRouter : IProviderRouter
         };
     }
 
+    // The total deadline needs no timer of its own: each attempt's timeout is capped at the time left, retries
+    // that could not finish in time are not started, and the walk stops once no time is left.
     private async Task<AiOutput> ExecuteAsync(Run run)
     {
         var plan = run.Plan!;
-        using var deadline = new CancellationTokenSource(_options.TotalDeadline, _time);
-        using var linked = run.CallerToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(run.CallerToken, deadline.Token) : null;
-        var requestToken = linked?.Token ?? deadline.Token;
-        run.RequestToken = requestToken;
+        run.DeadlineAt = _time.GetTimestamp() + (long)(_options.TotalDeadline.Ticks / _ticksPerTimestamp);
 
         Exception? last = null;
         for (var i = 0; i < plan.Candidates.Count; i++)
@@ -243,6 +244,11 @@ public sealed partial class ProviderRouter : IProviderRouter
             if (i > 0)
             {
                 AiComplianceTelemetry.Failovers.Add(1, new KeyValuePair<string, object?>("aicompliance.deployment", plan.Candidates[i - 1].Id));
+            }
+
+            if (i > 0 && Remaining(run) <= TimeSpan.Zero)
+            {
+                throw DeadlineExceeded(run, last);
             }
 
             var lane = _lanes[plan.Candidates[i].Id];
@@ -253,7 +259,8 @@ public sealed partial class ProviderRouter : IProviderRouter
                 continue;
             }
 
-            var context = ResilienceContextPool.Shared.Get(requestToken);
+            var context = ResilienceContextPool.Shared.Get(run.CallerToken);
+            context.Properties.Set(RunKey, run);
             try
             {
                 var output = await lane.Pipeline.ExecuteAsync(static (ctx, r) => r.Router.AttemptAsync(ctx, r), context, run).ConfigureAwait(false);
@@ -283,15 +290,17 @@ public sealed partial class ProviderRouter : IProviderRouter
             {
                 throw;
             }
-            catch (OperationCanceledException ex) when (deadline.IsCancellationRequested)
+            catch (DeadlineReachedException ex)
             {
-                throw new AllCandidatesFailedException(AllCandidatesFailedException.DeadlineExceeded,
-                    $"The total deadline of {_options.TotalDeadline} passed before any compliant deployment answered.",
-                    run.Attempts, run.EventId, ex);
+                throw DeadlineExceeded(run, ex);
             }
             catch (Exception ex) when (IsTransient(ex))
             {
                 last = ex;
+                if (Remaining(run) <= TimeSpan.Zero)
+                {
+                    throw DeadlineExceeded(run, ex);
+                }
             }
             catch (Exception ex)
             {
@@ -315,7 +324,14 @@ public sealed partial class ProviderRouter : IProviderRouter
     {
         var lane = run.Lane!;
         var deployment = lane.Deployment;
-        var startedAt = _time.GetUtcNow();
+        // One clock read serves the deadline check, the re-check's instant and the attempt's start.
+        var start = _time.GetTimestamp();
+        if (start >= run.DeadlineAt)
+        {
+            throw new DeadlineReachedException();
+        }
+
+        var startedAt = run.UtcAt(start);
 
         // Complete mediation: the plan was right when it was made, but a contract may have expired since.
         if (_planner.FirstViolation(deployment, run.Plan!.Policy, startedAt) is { } violation)
@@ -324,7 +340,6 @@ public sealed partial class ProviderRouter : IProviderRouter
             throw new CandidateNotCompliantException();
         }
 
-        var start = _time.GetTimestamp();
         using var activity = AiComplianceTelemetry.ActivitySource.StartActivity("aicompliance.attempt");
         activity?.SetTag("aicompliance.deployment", deployment.Id);
         activity?.SetTag("aicompliance.provider", deployment.Provider.ToString());
@@ -347,7 +362,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             activity?.SetStatus(ActivityStatusCode.Error, ex.Kind.ToString());
             throw;
         }
-        catch (OperationCanceledException) when (!run.RequestToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!run.CallerToken.IsCancellationRequested)
         {
             run.Add(lane, AttemptOutcome.TransientFailure, ProviderFailureKind.Timeout, startedAt, _time.GetElapsedTime(start));
             activity?.SetStatus(ActivityStatusCode.Error, nameof(ProviderFailureKind.Timeout));
@@ -370,6 +385,24 @@ public sealed partial class ProviderRouter : IProviderRouter
         }
     }
 
+    private static readonly ResiliencePropertyKey<Run> RunKey = new("aicompliance.run");
+    private static readonly TimeSpan MinimumAttempt = TimeSpan.FromMilliseconds(1);
+
+    private TimeSpan Remaining(ResilienceContext context) =>
+        context.Properties.TryGetValue(RunKey, out var run) ? Remaining(run) : _options.TotalDeadline;
+
+    private TimeSpan Remaining(Run run)
+    {
+        // Plain arithmetic on purpose: this runs several times per attempt (a profile showed TimeSpan.FromSeconds here).
+        var left = run.DeadlineAt - _time.GetTimestamp();
+        return left <= 0 ? TimeSpan.Zero : new TimeSpan((long)(left * _ticksPerTimestamp));
+    }
+
+    private AllCandidatesFailedException DeadlineExceeded(Run run, Exception? inner) =>
+        new(AllCandidatesFailedException.DeadlineExceeded,
+            $"The total deadline of {_options.TotalDeadline} passed before any compliant deployment answered.",
+            run.Attempts, run.EventId, inner);
+
     private static bool IsTransient(Exception ex) =>
         ex is TimeoutRejectedException or HttpRequestException || ex is ProviderException { IsTransient: true };
 
@@ -389,8 +422,9 @@ public sealed partial class ProviderRouter : IProviderRouter
                 MaxDelay = retry.MaxDelay,
                 ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception switch
                 {
-                    ProviderException { IsTransient: true, RetryAfter: { } after } => after <= retry.MaxRetryAfter,
-                    { } ex => IsTransient(ex),
+                    // A wait that could not end before the deadline is not started: fail over instead.
+                    ProviderException { IsTransient: true, RetryAfter: { } after } => after <= retry.MaxRetryAfter && after < Remaining(args.Context),
+                    { } ex => IsTransient(ex) && retry.MaxDelay < Remaining(args.Context),
                     _ => false,
                 }),
                 DelayGenerator = args => new ValueTask<TimeSpan?>(
@@ -407,7 +441,14 @@ public sealed partial class ProviderRouter : IProviderRouter
             StateProvider = state,
             ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && IsTransient(ex)),
         });
-        builder.AddTimeout(_options.AttemptTimeout);
+        builder.AddTimeout(new TimeoutStrategyOptions
+        {
+            TimeoutGenerator = args =>
+            {
+                var left = Remaining(args.Context);
+                return new ValueTask<TimeSpan>(left < _options.AttemptTimeout ? (left > MinimumAttempt ? left : MinimumAttempt) : _options.AttemptTimeout);
+            },
+        });
     }
 
     private string Digest(Action<IncrementalHash> append)
@@ -451,4 +492,6 @@ public sealed partial class ProviderRouter : IProviderRouter
     private sealed record Lane(ProviderDeployment Deployment, IProviderAdapter Adapter, ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit, string Regions);
 
     private sealed class CandidateNotCompliantException : Exception;
+
+    private sealed class DeadlineReachedException : Exception;
 }

@@ -99,6 +99,19 @@ public class ProviderRouterTests
     }
 
     [Test]
+    public async Task SendAsync_RetryAfterBeyondTheDeadline_FailsOverInsteadOfWaiting()
+    {
+        var options = new ProviderRouterOptions { TotalDeadline = TimeSpan.FromSeconds(8), AttemptTimeout = TimeSpan.FromSeconds(2), Retry = { BaseDelay = TimeSpan.Zero } };
+        await using var f = new RouterFixture(EuAndUs(), options: options, profiles: Eu);
+        f.Spy.Fail("eu-a", ProviderFailureKind.RateLimited, TimeSpan.FromSeconds(9));
+
+        var response = await f.Router.SendAsync(Requests.Make("ws-eu"));
+
+        response.ServedBy.Id.Should().Be("eu-b");
+        f.Spy.CallsTo("eu-a").Should().Be(1, "a 9 s wait cannot end before an 8 s deadline, so it is not started");
+    }
+
+    [Test]
     public async Task SendAsync_OpenCircuit_IsPassedOverWithoutACall()
     {
         var options = new ProviderRouterOptions
