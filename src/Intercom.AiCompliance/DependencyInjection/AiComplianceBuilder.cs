@@ -1,6 +1,7 @@
 using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
+using Intercom.AiCompliance.Providers.OpenAI;
 using Intercom.AiCompliance.Providers.Simulated;
 using Intercom.AiCompliance.Rules;
 using Intercom.AiCompliance.Training;
@@ -156,4 +157,19 @@ public sealed class AiComplianceBuilder
         Services.Replace(ServiceDescriptor.Singleton<IConsentEventStore, TStore>());
         return this;
     }
+
+    /// <summary>
+    /// Registers the HTTP adapter for OpenAI-shaped APIs (chat and embeddings) for <paramref name="provider"/>.
+    /// </summary>
+    /// <param name="apiKey">Returns a deployment's API key from the host's secret store; the key is never logged.</param>
+    /// <param name="provider">The provider kind it serves; default OpenAI.</param>
+    /// <param name="httpClient">The HttpClient to use; default a shared client with a 100 s timeout (the router's own timeouts are shorter).</param>
+    public AiComplianceBuilder AddOpenAICompatibleAdapter(Func<ProviderDeployment, string?> apiKey, ProviderKind provider = ProviderKind.OpenAI, HttpClient? httpClient = null)
+    {
+        ArgumentNullException.ThrowIfNull(apiKey);
+        Services.AddSingleton<IProviderAdapter>(_ => new OpenAICompatibleAdapter(httpClient ?? SharedHttp.Value, apiKey, provider));
+        return this;
+    }
+
+    private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient());
 }

@@ -72,6 +72,37 @@ public class AiComplianceServiceCollectionExtensionsTests
     }
 
     [Test]
+    public async Task AddOpenAICompatibleAdapter_CallsTheConfiguredEndpoint()
+    {
+        using var server = new LocalHttpServer((_, _) => (200, """{"choices":[{"message":{"content":"hi"}}]}""", null));
+        var config = Config(
+            ("AiCompliance:Catalog:AllowLoopbackEndpoints", "true"),
+            ("AiCompliance:Catalog:Deployments:0:Id", "openai-local"),
+            ("AiCompliance:Catalog:Deployments:0:Provider", "OpenAI"),
+            ("AiCompliance:Catalog:Deployments:0:Model", "gpt-test"),
+            ("AiCompliance:Catalog:Deployments:0:Capabilities:0", "Chat"),
+            ("AiCompliance:Catalog:Deployments:0:ProcessingRegions:0", "US"),
+            ("AiCompliance:Catalog:Deployments:0:SubprocessorLists:0", "global"),
+            ("AiCompliance:Catalog:Deployments:0:Endpoint", server.BaseAddress),
+            ("AiCompliance:Catalog:Deployments:0:Attestations:0:Kind", "ZeroDataRetention"),
+            ("AiCompliance:Catalog:Deployments:0:Attestations:0:Reference", "Z"),
+            ("AiCompliance:Catalog:Deployments:0:Attestations:0:EffectiveFrom", "2025-01-01T00:00:00Z"),
+            ("AiCompliance:Catalog:Deployments:0:Attestations:1:Kind", "NoTraining"),
+            ("AiCompliance:Catalog:Deployments:0:Attestations:1:Reference", "N"),
+            ("AiCompliance:Catalog:Deployments:0:Attestations:1:EffectiveFrom", "2025-01-01T00:00:00Z"),
+            ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
+            ("AiCompliance:Workspaces:0:HostingRegion", "US"));
+        var services = new ServiceCollection();
+        services.AddAiCompliance(config.GetSection("AiCompliance")).AddOpenAICompatibleAdapter(_ => "sk-local");
+        await using var provider = services.BuildServiceProvider();
+
+        var response = await provider.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"));
+
+        response.ServedBy.Id.Should().Be("openai-local");
+        server.Requests.Single().Authorization.Should().Be("Bearer sk-local");
+    }
+
+    [Test]
     public async Task AddAiCompliance_TimeProviderInDi_IsUsed()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
