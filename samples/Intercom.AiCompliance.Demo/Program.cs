@@ -86,6 +86,8 @@ AnsiConsole.Write(Tables.PerWorkspace(results, profiles));
 AnsiConsole.Write(new Rule("[bold]Summary per provider (every attempt)[/]").LeftJustified());
 AnsiConsole.Write(Tables.PerProvider(results));
 
+// Training offers are made after each audit record is stored, off the request's path: wait for them before counting.
+await ((ProviderRouter)router).WaitForTrainingOffersAsync();
 AnsiConsole.Write(new Rule("[bold]Training consent (anonymised samples offered for fine-tuning)[/]").LeftJustified());
 var training = new Table().Border(TableBorder.Rounded).AddColumns("Workspace", "Samples offered", "Why");
 foreach (var p in profiles.Values)

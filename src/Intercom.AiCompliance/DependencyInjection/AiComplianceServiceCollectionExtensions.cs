@@ -81,7 +81,7 @@ public static class AiComplianceServiceCollectionExtensions
             var router = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Router;
             return new ComplianceRuleSet(
                 [.. ComplianceRuleSet.DefaultDeploymentRules(), .. sp.GetServices<IComplianceRule>()],
-                [.. ComplianceRuleSet.DefaultRequestRules(router.MaxInputCharacters, router.MaxAudioBytes), .. sp.GetServices<IRequestRule>()]);
+                [.. ComplianceRuleSet.DefaultRequestRules(router.MaxInputCharacters, router.MaxAudioBytes, router.MaxInputBytes), .. sp.GetServices<IRequestRule>()]);
         });
         services.TryAddSingleton(sp => new RoutingPlanner(sp.GetRequiredService<ProviderCatalog>(), sp.GetRequiredService<ComplianceRuleSet>()));
         services.TryAddSingleton<IConsentEventStore, InMemoryConsentEventStore>();

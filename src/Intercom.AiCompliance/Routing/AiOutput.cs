@@ -16,15 +16,23 @@ public abstract record AiOutput
     /// <summary>The output's text, for anonymisation before training; empty for audio and vectors.</summary>
     internal abstract IEnumerable<string> Texts();
 
-    private protected static void Append(IncrementalHash hash, ReadOnlySpan<char> text) =>
-        hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(text));
+    private protected static void Append(IncrementalHash hash, string? text) => ContentMeasure.AppendText(hash, text);
 }
 
 /// <summary>A chat answer in Microsoft.Extensions.AI's shape.</summary>
 /// <param name="Response">The response.</param>
 public sealed record ChatOutput(ChatResponse Response) : AiOutput
 {
-    internal override void AppendTo(IncrementalHash hash) => Append(hash, Response.Text);
+    internal override void AppendTo(IncrementalHash hash)
+    {
+        // Every part of every message: an answer with an image or a tool call digests by all of it, not its text alone.
+        ContentMeasure.AppendInt(hash, Response.Messages.Count);
+        foreach (var m in Response.Messages)
+        {
+            Append(hash, m.Role.Value);
+            ContentMeasure.Append(hash, m.Contents);
+        }
+    }
 
     internal override IEnumerable<string> Texts() => [Response.Text];
 }
@@ -34,7 +42,11 @@ public sealed record ChatOutput(ChatResponse Response) : AiOutput
 /// <param name="MediaType">The audio's media type.</param>
 public sealed record SpeechOutput(ReadOnlyMemory<byte> Audio, string MediaType) : AiOutput
 {
-    internal override void AppendTo(IncrementalHash hash) => hash.AppendData(Audio.Span);
+    internal override void AppendTo(IncrementalHash hash)
+    {
+        Append(hash, MediaType);
+        hash.AppendData(Audio.Span);
+    }
 
     internal override IEnumerable<string> Texts() => [];
 }
@@ -54,8 +66,10 @@ public sealed record EmbeddingOutput(IReadOnlyList<ReadOnlyMemory<float>> Vector
 {
     internal override void AppendTo(IncrementalHash hash)
     {
+        ContentMeasure.AppendInt(hash, Vectors.Count);
         foreach (var v in Vectors)
         {
+            ContentMeasure.AppendInt(hash, v.Length);
             hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.Span));
         }
     }

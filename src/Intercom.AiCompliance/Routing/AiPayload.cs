@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 using Intercom.AiCompliance.Catalog;
@@ -16,8 +15,14 @@ public abstract record AiPayload
     /// <summary>The capability this payload needs.</summary>
     public abstract Capability Capability { get; }
 
-    /// <summary>The size that request limits apply to: characters of text, or bytes of audio.</summary>
+    /// <summary>
+    /// The size that the text limit applies to: characters of text (for a chat, every text-like part: text, reasoning,
+    /// tool calls and results, URIs and media types, and the instructions), or, for transcription, bytes of audio.
+    /// </summary>
     public abstract long InputSize { get; }
+
+    /// <summary>The bytes of non-text content (a chat's images, files and other data parts) that the byte limit applies to.</summary>
+    public virtual long InputBytes => 0;
 
     /// <summary>Feeds the payload's content into a keyed digest, so the audit trail can prove what was sent without holding it.</summary>
     internal abstract void AppendTo(IncrementalHash hash);
@@ -25,14 +30,7 @@ public abstract record AiPayload
     /// <summary>The payload's text, for anonymisation before training; empty for audio.</summary>
     internal abstract IEnumerable<string> Texts();
 
-    private protected static void Append(IncrementalHash hash, string? text)
-    {
-        text ??= string.Empty;
-        Span<byte> length = stackalloc byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, text.Length);
-        hash.AppendData(length);
-        hash.AppendData(MemoryMarshal.AsBytes(text.AsSpan()));
-    }
+    private protected static void Append(IncrementalHash hash, string? text) => ContentMeasure.AppendText(hash, text);
 }
 
 /// <summary>A chat request in Microsoft.Extensions.AI's shape.</summary>
@@ -44,33 +42,32 @@ public sealed record ChatPayload(IReadOnlyList<ChatMessage> Messages, ChatOption
     public override Capability Capability => Capability.Chat;
 
     /// <inheritdoc/>
-    public override long InputSize
-    {
-        get
-        {
-            long size = 0;
-            for (var i = 0; i < Messages.Count; i++)
-            {
-                var contents = Messages[i].Contents;
-                for (var j = 0; j < contents.Count; j++)
-                {
-                    if (contents[j] is TextContent t)
-                    {
-                        size += t.Text?.Length ?? 0;
-                    }
-                }
-            }
+    public override long InputSize => Measure().Characters;
 
-            return size;
+    /// <inheritdoc/>
+    public override long InputBytes => Measure().Bytes;
+
+    private (long Characters, long Bytes) Measure()
+    {
+        long characters = Options?.Instructions?.Length ?? 0;
+        long bytes = 0;
+        for (var i = 0; i < Messages.Count; i++)
+        {
+            ContentMeasure.Measure(Messages[i].Contents, ref characters, ref bytes);
         }
+
+        return (characters, bytes);
     }
 
     internal override void AppendTo(IncrementalHash hash)
     {
+        // Every part of every message, not only its text: two different images must not share a digest.
+        Append(hash, Options?.Instructions);
+        ContentMeasure.AppendInt(hash, Messages.Count);
         foreach (var m in Messages)
         {
             Append(hash, m.Role.Value);
-            Append(hash, m.Text);
+            ContentMeasure.Append(hash, m.Contents);
         }
     }
 
@@ -88,7 +85,11 @@ public sealed record SpeechSynthesisPayload(string Text, string? Voice = null) :
     /// <inheritdoc/>
     public override long InputSize => Text?.Length ?? 0;
 
-    internal override void AppendTo(IncrementalHash hash) => Append(hash, Text);
+    internal override void AppendTo(IncrementalHash hash)
+    {
+        Append(hash, Voice);
+        Append(hash, Text);
+    }
 
     internal override IEnumerable<string> Texts() => [Text];
 }
@@ -107,6 +108,7 @@ public sealed record TranscriptionPayload(ReadOnlyMemory<byte> Audio, string Med
     internal override void AppendTo(IncrementalHash hash)
     {
         Append(hash, MediaType);
+        ContentMeasure.AppendInt(hash, Audio.Length);
         hash.AppendData(Audio.Span);
     }
 
@@ -137,6 +139,7 @@ public sealed record EmbeddingPayload(IReadOnlyList<string> Inputs) : AiPayload
 
     internal override void AppendTo(IncrementalHash hash)
     {
+        ContentMeasure.AppendInt(hash, Inputs.Count);
         foreach (var s in Inputs)
         {
             Append(hash, s);
@@ -172,6 +175,7 @@ public sealed record RerankPayload(string Query, IReadOnlyList<string> Documents
     internal override void AppendTo(IncrementalHash hash)
     {
         Append(hash, Query);
+        ContentMeasure.AppendInt(hash, Documents.Count);
         foreach (var d in Documents)
         {
             Append(hash, d);

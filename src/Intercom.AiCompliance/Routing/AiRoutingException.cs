@@ -4,7 +4,9 @@ namespace Intercom.AiCompliance.Routing;
 
 /// <summary>
 /// The base of the router's typed refusals and failures. Messages are built only from catalogue and policy facts,
-/// never from request content, so they are safe to log.
+/// never from request content, so they are safe to log. No exception of the package keeps a provider's or adapter's
+/// exception as its inner exception: what is known about a failed attempt travels as an <see cref="AttemptFailure"/>
+/// (type name and codes only), because an adapter's exception may quote the prompt.
 /// </summary>
 public abstract class AiRoutingException : Exception
 {
@@ -58,13 +60,17 @@ public sealed class NoCompliantRouteException : AiRoutingException
 /// <summary>A provider refused the content under its usage policy. The router does not route around a refusal.</summary>
 public sealed class ProviderRefusalException : AiRoutingException
 {
-    internal ProviderRefusalException(string deploymentId, IReadOnlyList<RouteAttempt> attempts, string auditEventId, Exception inner)
+    internal ProviderRefusalException(string deploymentId, IReadOnlyList<RouteAttempt> attempts, string auditEventId, AttemptFailure failure)
         : base($"Deployment '{deploymentId}' refused the request under its content policy; it was not sent elsewhere.",
-            new RejectionReason("provider-refusal"), auditEventId, inner)
+            new RejectionReason("provider-refusal"), auditEventId)
     {
         DeploymentId = deploymentId;
         Attempts = attempts;
+        Failure = failure;
     }
+
+    /// <summary>The refusal as the adapter reported it: exception type, failure kind and status code, never its message.</summary>
+    public AttemptFailure Failure { get; }
 
     /// <summary>The deployment that refused.</summary>
     public string DeploymentId { get; }
@@ -79,11 +85,21 @@ public sealed class ProviderRefusalException : AiRoutingException
 /// </summary>
 public sealed class AllCandidatesFailedException : AiRoutingException
 {
-    internal AllCandidatesFailedException(RejectionReason reason, string summary, IReadOnlyList<RouteAttempt> attempts, string auditEventId, Exception? inner)
-        : base($"{summary} Attempts: {Describe(attempts)}.", reason, auditEventId, inner) => Attempts = attempts;
+    internal AllCandidatesFailedException(RejectionReason reason, string summary, IReadOnlyList<RouteAttempt> attempts, string auditEventId, AttemptFailure? lastFailure)
+        : base($"{summary} Attempts: {Describe(attempts)}.", reason, auditEventId)
+    {
+        Attempts = attempts;
+        LastFailure = lastFailure;
+    }
 
     /// <summary>Every attempt and skip, in order.</summary>
     public IReadOnlyList<RouteAttempt> Attempts { get; }
+
+    /// <summary>
+    /// The last failed call, when there was one: exception type, failure kind and status code. The adapter's exception
+    /// itself is never kept, because its message may hold content.
+    /// </summary>
+    public AttemptFailure? LastFailure { get; }
 
     /// <summary>The reason code when the total deadline passed.</summary>
     public static RejectionReason DeadlineExceeded { get; } = new("deadline-exceeded");
@@ -97,4 +113,19 @@ public sealed class AllCandidatesFailedException : AiRoutingException
     private static string Describe(IReadOnlyList<RouteAttempt> attempts) => attempts.Count == 0
         ? "none"
         : string.Join(", ", attempts.Select(a => $"{a.DeploymentId}={a.Outcome}{(a.Failure is { } f ? $"({f})" : "")}"));
+}
+
+/// <summary>
+/// What is known about a failed provider call, and all that the package keeps of it: the exception's type name and
+/// its codes. Never the exception object, its message or its inner exceptions, which may quote the prompt.
+/// </summary>
+/// <param name="DeploymentId">The deployment called.</param>
+/// <param name="ExceptionType">The adapter exception's type name, such as <c>ProviderException</c> or <c>TaskCanceledException</c>.</param>
+/// <param name="Kind">How the router classified the failure; <see langword="null"/> when it could not (an unclassified error, which stops the request).</param>
+/// <param name="StatusCode">The HTTP status the adapter reported, when there was one.</param>
+public sealed record AttemptFailure(string DeploymentId, string ExceptionType, Providers.ProviderFailureKind? Kind, int? StatusCode)
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"{DeploymentId}: {ExceptionType}{(Kind is { } k ? $" ({k})" : " (unclassified)")}{(StatusCode is { } s ? $" HTTP {s}" : "")}";
 }

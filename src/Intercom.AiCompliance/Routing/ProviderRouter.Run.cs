@@ -10,7 +10,13 @@ namespace Intercom.AiCompliance.Routing;
 
 public sealed partial class ProviderRouter
 {
-    private AuditRecord BuildRecord(Run run, AuditOutcome outcome, string? outcomeReason, ProviderDeployment? served, string inputDigest, string? outputDigest, TrainingDecision? training)
+    /// <summary>
+    /// What the record says about training: the gate decides only after the record is stored, so a served request's
+    /// record says the decision comes after it; the decision itself is logged and counted with the record's event id.
+    /// </summary>
+    internal const string TrainingDecidedAfterRecord = "decided-after-record";
+
+    private AuditRecord BuildRecord(Run run, AuditOutcome outcome, string? outcomeReason, ProviderDeployment? served, string inputDigest, string? outputDigest)
     {
         var request = run.Request;
         var profile = run.Profile;
@@ -49,12 +55,12 @@ public sealed partial class ProviderRouter
                 Provider = a.Provider.ToString(),
                 Regions = a.Regions,
                 Outcome = a.Outcome.ToString(),
-                Failure = a.Failure?.ToString(),
+                Failure = a.Failure?.ToString() ?? a.ExceptionType,
                 StartedAt = a.StartedAt,
                 DurationMicroseconds = (long)a.Duration.TotalMicroseconds,
             }).ToArray(),
-            Consent = training?.Consent?.ToString(),
-            TrainingDecision = training?.Outcome ?? (outcome == AuditOutcome.Succeeded ? "no-training-gate" : "not-applicable"),
+            Consent = null,
+            TrainingDecision = outcome != AuditOutcome.Succeeded ? "not-applicable" : _training is null ? "no-training-gate" : TrainingDecidedAfterRecord,
             Outcome = outcome,
             OutcomeReason = outcomeReason,
             ServedBy = served?.Id,
@@ -129,6 +135,9 @@ public sealed partial class ProviderRouter
 
         public ProviderDeployment? Served { get; set; }
 
+        /// <summary>Whether the current attempt's timeout is the time left before the total deadline, not the attempt timeout.</summary>
+        public bool AttemptCutByDeadline { get; set; }
+
         public int AttemptCount
         {
             get
@@ -151,11 +160,15 @@ public sealed partial class ProviderRouter
             }
         }
 
-        public void Add(Lane lane, AttemptOutcome outcome, ProviderFailureKind? failure, DateTimeOffset startedAt, TimeSpan duration)
+        public void Add(Lane lane, AttemptOutcome outcome, ProviderFailureKind? failure, DateTimeOffset startedAt, TimeSpan duration, string? exceptionType = null, int? statusCode = null)
         {
             lock (_attempts)
             {
-                _attempts.Add(new RouteAttempt(lane.Deployment.Id, lane.Deployment.Provider, lane.Regions, outcome, failure, startedAt, duration));
+                _attempts.Add(new RouteAttempt(lane.Deployment.Id, lane.Deployment.Provider, lane.Regions, outcome, failure, startedAt, duration)
+                {
+                    ExceptionType = exceptionType,
+                    StatusCode = statusCode,
+                });
             }
 
             AiComplianceTelemetry.Attempts.Add(1,
@@ -165,7 +178,7 @@ public sealed partial class ProviderRouter
                 new KeyValuePair<string, object?>("aicompliance.outcome", outcome.ToString()));
             if (outcome is AttemptOutcome.TransientFailure or AttemptOutcome.PermanentFailure or AttemptOutcome.Refused)
             {
-                Log.AttemptFailed(Router._logger, lane.Deployment.Id, outcome, failure?.ToString() ?? "none");
+                Log.AttemptFailed(Router._logger, lane.Deployment.Id, outcome, failure?.ToString() ?? exceptionType ?? "none");
             }
         }
 

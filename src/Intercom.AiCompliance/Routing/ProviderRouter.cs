@@ -81,8 +81,9 @@ public sealed partial class ProviderRouter : IProviderRouter
             }
 
             var state = new CircuitBreakerStateProvider();
-            registry.TryAddBuilder(d.Id, (builder, _) => ConfigurePipeline(builder, state));
-            _lanes[d.Id] = new Lane(d, adapter, registry.GetPipeline(d.Id), state, string.Join("+", d.ProcessingRegions));
+            var clock = new BreakClock();
+            registry.TryAddBuilder(d.Id, (builder, _) => ConfigurePipeline(builder, state, clock));
+            _lanes[d.Id] = new Lane(d, adapter, registry.GetPipeline(d.Id), state, clock, string.Join("+", d.ProcessingRegions));
         }
     }
 
@@ -125,7 +126,6 @@ public sealed partial class ProviderRouter : IProviderRouter
         string? outcomeReason = null;
         AiOutput? output = null;
         Exception? failure = null;
-        TrainingDecision? training = null;
 
         try
         {
@@ -148,12 +148,10 @@ public sealed partial class ProviderRouter : IProviderRouter
                 throw new NoCompliantRouteException(plan, run.EventId);
             }
 
+            // Once an attempt has succeeded the request has succeeded: nothing after this line awaits the caller's
+            // token, so a caller that cancels now still gets (and the record still names) the deployment that served.
             output = await ExecuteAsync(run).ConfigureAwait(false);
             outcome = AuditOutcome.Succeeded;
-            if (_training is not null)
-            {
-                training = await _training.OfferAsync(request, profile, output, cancellationToken).ConfigureAwait(false);
-            }
         }
         catch (AiRoutingException ex)
         {
@@ -167,9 +165,10 @@ public sealed partial class ProviderRouter : IProviderRouter
                 _ => AuditOutcome.AllCandidatesFailed,
             };
         }
-        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            failure = ex;
+            // A fresh exception: the one caught may have come from an adapter, and its message from anywhere.
+            failure = new OperationCanceledException("The caller cancelled the request.", cancellationToken);
             outcome = AuditOutcome.Cancelled;
             outcomeReason = "cancelled";
         }
@@ -183,11 +182,11 @@ public sealed partial class ProviderRouter : IProviderRouter
         }
 
         var served = outcome == AuditOutcome.Succeeded ? run.Served : null;
-        Exception? auditError = null;
+        AuditWriteException? auditError = null;
         if (auditing)
         {
             var record = BuildRecord(run, outcome, outcomeReason, served, inputDigest,
-                output is null ? null : Digest(output.AppendTo), training);
+                outcome == AuditOutcome.Succeeded ? Digest(output!.AppendTo) : null);
             try
             {
                 await _audit.AppendAsync(record).ConfigureAwait(false);
@@ -201,6 +200,12 @@ public sealed partial class ProviderRouter : IProviderRouter
 
         Record(activity, started, outcome, outcomeReason, product, capability, served);
 
+        // Training is offered only for a request whose record is stored, after it is stored, off the caller's path.
+        if (outcome == AuditOutcome.Succeeded && auditError is null && _training is not null)
+        {
+            OfferForTraining(request, run.Profile!, output!, run.EventId);
+        }
+
         if (failure is not null)
         {
             if (outcome is AuditOutcome.RequestRefused or AuditOutcome.NoCompliantRoute)
@@ -210,6 +215,15 @@ public sealed partial class ProviderRouter : IProviderRouter
             else if (outcome != AuditOutcome.Cancelled)
             {
                 Log.AllFailed(_logger, product, capability, outcomeReason ?? "");
+            }
+
+            // Fail closed: a refusal or failure whose record was not stored reaches the caller as the audit failure,
+            // with the refusal or failure attached. A cancelled request ends as the caller asked.
+            if (auditError is not null && _options.AuditFailureMode == AuditFailureMode.FailClosed && outcome != AuditOutcome.Cancelled)
+            {
+                throw new AuditWriteException(
+                    $"The audit trail failed to store the record of this request ({outcome}: {outcomeReason}); the {failure.GetType().Name} the request ended with is the inner exception.",
+                    failure);
             }
 
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
@@ -238,7 +252,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         var plan = run.Plan!;
         run.DeadlineAt = _time.GetTimestamp() + (long)(_options.TotalDeadline.Ticks / _ticksPerTimestamp);
 
-        Exception? last = null;
+        AttemptFailure? last = null;
         for (var i = 0; i < plan.Candidates.Count; i++)
         {
             if (i > 0)
@@ -253,7 +267,11 @@ public sealed partial class ProviderRouter : IProviderRouter
 
             var lane = _lanes[plan.Candidates[i].Id];
             run.Lane = lane;
-            if (lane.Circuit.CircuitState is CircuitState.Open or CircuitState.Isolated)
+
+            // An open circuit is passed over without a call while its break lasts. Once the break is over the call
+            // goes through Polly, which half-opens the circuit and lets this request probe the deployment; a success
+            // closes it again. Reading the state alone never moves it out of Open.
+            if (lane.IsPassedOver(_time.GetTimestamp()))
             {
                 run.Skip(lane, AttemptOutcome.SkippedCircuitOpen, "circuit open");
                 continue;
@@ -271,43 +289,58 @@ public sealed partial class ProviderRouter : IProviderRouter
             {
                 // Recorded by the attempt; the plan moves on to the next candidate.
             }
-            catch (BrokenCircuitException ex)
+            catch (BrokenCircuitException)
             {
+                // Opened by this request's own failures, or another request is already probing: no call was made.
                 run.Skip(lane, AttemptOutcome.SkippedCircuitOpen, "circuit opened");
-                last = ex;
             }
-            catch (ProviderException ex) when (ex.Kind == ProviderFailureKind.ContentPolicyRefusal)
+            catch (AttemptFailedException ex) when (ex.Outcome == AttemptOutcome.Refused)
             {
-                throw new ProviderRefusalException(lane.Deployment.Id, run.Attempts, run.EventId, ex);
+                throw new ProviderRefusalException(lane.Deployment.Id, run.Attempts, run.EventId, ex.Failure);
             }
-            catch (ProviderException ex) when (!ex.IsTransient)
+            catch (AttemptFailedException ex) when (ex.CutByDeadline)
             {
+                throw DeadlineExceeded(run, ex.Failure);
+            }
+            catch (AttemptFailedException ex) when (ex.IsTransient)
+            {
+                last = ex.Failure;
+                if (Remaining(run) <= TimeSpan.Zero)
+                {
+                    throw DeadlineExceeded(run, last);
+                }
+            }
+            catch (AttemptFailedException ex)
+            {
+                // A permanent error, or an error the router could not classify: unknown means stop, never guess.
                 throw new AllCandidatesFailedException(AllCandidatesFailedException.PermanentError,
-                    $"Deployment '{lane.Deployment.Id}' returned a permanent error ({ex.Kind}); the request was stopped, not retried or failed over.",
-                    run.Attempts, run.EventId, ex);
+                    ex.Failure.Kind is { } kind
+                        ? $"Deployment '{lane.Deployment.Id}' returned a permanent error ({kind}); the request was stopped, not retried or failed over."
+                        : $"Deployment '{lane.Deployment.Id}' failed with an unclassified {ex.Failure.ExceptionType}; the request was stopped.",
+                    run.Attempts, run.EventId, ex.Failure);
             }
             catch (OperationCanceledException) when (run.CallerToken.IsCancellationRequested)
             {
-                throw;
+                throw new OperationCanceledException("The caller cancelled the request.", run.CallerToken);
             }
-            catch (DeadlineReachedException ex)
+            catch (DeadlineReachedException)
             {
-                throw DeadlineExceeded(run, ex);
+                throw DeadlineExceeded(run, last);
             }
-            catch (Exception ex) when (IsTransient(ex))
+            catch (TimeoutRejectedException)
             {
-                last = ex;
+                last = new AttemptFailure(lane.Deployment.Id, nameof(TimeoutRejectedException), ProviderFailureKind.Timeout, null);
                 if (Remaining(run) <= TimeSpan.Zero)
                 {
-                    throw DeadlineExceeded(run, ex);
+                    throw DeadlineExceeded(run, last);
                 }
             }
             catch (Exception ex)
             {
-                // An adapter failed in a way it did not classify: unknown means stop, never guess.
+                // Something outside the adapter call failed (a host rule, the pipeline): keep its type, never the object.
                 throw new AllCandidatesFailedException(AllCandidatesFailedException.PermanentError,
                     $"Deployment '{lane.Deployment.Id}' failed with an unclassified {ex.GetType().Name}; the request was stopped.",
-                    run.Attempts, run.EventId, ex);
+                    run.Attempts, run.EventId, new AttemptFailure(lane.Deployment.Id, ex.GetType().Name, null, null));
             }
             finally
             {
@@ -344,44 +377,60 @@ public sealed partial class ProviderRouter : IProviderRouter
         activity?.SetTag("aicompliance.deployment", deployment.Id);
         activity?.SetTag("aicompliance.provider", deployment.Provider.ToString());
         activity?.SetTag("aicompliance.region", lane.Regions);
+        AttemptFailedException failed;
         try
         {
             var output = await lane.Adapter.InvokeAsync(deployment, run.Request.Payload, context.CancellationToken).ConfigureAwait(false);
             run.Add(lane, AttemptOutcome.Succeeded, null, startedAt, _time.GetElapsedTime(start));
+            run.Served = deployment;
             return output;
         }
-        catch (ProviderException ex)
-        {
-            var outcome = ex.Kind switch
-            {
-                ProviderFailureKind.ContentPolicyRefusal => AttemptOutcome.Refused,
-                _ when ex.IsTransient => AttemptOutcome.TransientFailure,
-                _ => AttemptOutcome.PermanentFailure,
-            };
-            run.Add(lane, outcome, ex.Kind, startedAt, _time.GetElapsedTime(start));
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Kind.ToString());
-            throw;
-        }
-        catch (OperationCanceledException) when (!run.CallerToken.IsCancellationRequested)
-        {
-            run.Add(lane, AttemptOutcome.TransientFailure, ProviderFailureKind.Timeout, startedAt, _time.GetElapsedTime(start));
-            activity?.SetStatus(ActivityStatusCode.Error, nameof(ProviderFailureKind.Timeout));
-            throw;
-        }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (run.CallerToken.IsCancellationRequested)
         {
             run.Add(lane, AttemptOutcome.Cancelled, null, startedAt, _time.GetElapsedTime(start));
-            throw;
+            throw new OperationCanceledException("The caller cancelled the request.", run.CallerToken);
         }
-        catch (HttpRequestException)
+#pragma warning disable CA1031 // Every adapter failure is classified here and replaced by a content-free one.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
-            run.Add(lane, AttemptOutcome.TransientFailure, ProviderFailureKind.ConnectionFailure, startedAt, _time.GetElapsedTime(start));
-            throw;
+            failed = Classify(ex, deployment.Id, context.CancellationToken.IsCancellationRequested && run.AttemptCutByDeadline);
         }
-        catch (Exception)
+
+        var f = failed.Failure;
+        run.Add(lane, failed.Outcome, f.Kind, startedAt, _time.GetElapsedTime(start), f.ExceptionType, f.StatusCode);
+        activity?.SetStatus(ActivityStatusCode.Error, f.Kind?.ToString() ?? "unclassified");
+        throw failed;
+    }
+
+    /// <summary>
+    /// Turns whatever an adapter threw into a content-free failure the pipeline can count. The original exception is
+    /// dropped here: only its type name, kind and status code go on.
+    /// </summary>
+    private static AttemptFailedException Classify(Exception ex, string deploymentId, bool cutByDeadline)
+    {
+        var type = ex.GetType().Name;
+        switch (ex)
         {
-            run.Add(lane, AttemptOutcome.PermanentFailure, null, startedAt, _time.GetElapsedTime(start));
-            throw;
+            case ProviderException p:
+                var outcome = p.Kind switch
+                {
+                    ProviderFailureKind.ContentPolicyRefusal => AttemptOutcome.Refused,
+                    _ when p.IsTransient => AttemptOutcome.TransientFailure,
+                    _ => AttemptOutcome.PermanentFailure,
+                };
+                return new(new AttemptFailure(deploymentId, type, p.Kind, p.StatusCode), outcome, p.IsTransient, p.RetryAfter, false);
+            case OperationCanceledException when cutByDeadline:
+                // The request's own total deadline ended the attempt: not the deployment's fault, so not counted.
+                return new(new AttemptFailure(deploymentId, type, ProviderFailureKind.Timeout, null), AttemptOutcome.Cancelled, false, null, true);
+            case OperationCanceledException or TimeoutException:
+                // The attempt timeout, or a client-side timeout (HttpClient throws TaskCanceledException with an inner
+                // TimeoutException) while the caller had not cancelled: the deployment was too slow. Transient.
+                return new(new AttemptFailure(deploymentId, type, ProviderFailureKind.Timeout, null), AttemptOutcome.TransientFailure, true, null, false);
+            case HttpRequestException h:
+                return new(new AttemptFailure(deploymentId, type, ProviderFailureKind.ConnectionFailure, (int?)h.StatusCode), AttemptOutcome.TransientFailure, true, null, false);
+            default:
+                return new(new AttemptFailure(deploymentId, type, null, null), AttemptOutcome.PermanentFailure, false, null, false);
         }
     }
 
@@ -398,15 +447,19 @@ public sealed partial class ProviderRouter : IProviderRouter
         return left <= 0 ? TimeSpan.Zero : new TimeSpan((long)(left * _ticksPerTimestamp));
     }
 
-    private AllCandidatesFailedException DeadlineExceeded(Run run, Exception? inner) =>
+    private AllCandidatesFailedException DeadlineExceeded(Run run, AttemptFailure? last) =>
         new(AllCandidatesFailedException.DeadlineExceeded,
             $"The total deadline of {_options.TotalDeadline} passed before any compliant deployment answered.",
-            run.Attempts, run.EventId, inner);
+            run.Attempts, run.EventId, last);
 
+    /// <summary>
+    /// Whether a failure counts against the deployment: retried, and recorded by its breaker. An attempt the request's
+    /// own deadline cut short is neither (its marker is not transient), nor is a caller's cancellation.
+    /// </summary>
     private static bool IsTransient(Exception ex) =>
-        ex is TimeoutRejectedException or HttpRequestException || ex is ProviderException { IsTransient: true };
+        ex is TimeoutRejectedException || ex is AttemptFailedException { IsTransient: true };
 
-    private void ConfigurePipeline(ResiliencePipelineBuilder builder, CircuitBreakerStateProvider state)
+    private void ConfigurePipeline(ResiliencePipelineBuilder builder, CircuitBreakerStateProvider state, BreakClock clock)
     {
         var retry = _options.Retry;
         var breaker = _options.CircuitBreaker;
@@ -423,12 +476,12 @@ public sealed partial class ProviderRouter : IProviderRouter
                 ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception switch
                 {
                     // A wait that could not end before the deadline is not started: fail over instead.
-                    ProviderException { IsTransient: true, RetryAfter: { } after } => after <= retry.MaxRetryAfter && after < Remaining(args.Context),
+                    AttemptFailedException { IsTransient: true, RetryAfter: { } after } => after <= retry.MaxRetryAfter && after < Remaining(args.Context),
                     { } ex => IsTransient(ex) && retry.MaxDelay < Remaining(args.Context),
                     _ => false,
                 }),
                 DelayGenerator = args => new ValueTask<TimeSpan?>(
-                    args.Outcome.Exception is ProviderException { RetryAfter: { } after } ? after : null),
+                    args.Outcome.Exception is AttemptFailedException { RetryAfter: { } after } ? after : null),
             });
         }
 
@@ -440,13 +493,31 @@ public sealed partial class ProviderRouter : IProviderRouter
             BreakDuration = breaker.BreakDuration,
             StateProvider = state,
             ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && IsTransient(ex)),
+            OnOpened = args =>
+            {
+                clock.Opened(_time.GetTimestamp() + (long)(args.BreakDuration.Ticks / _ticksPerTimestamp), args.IsManual);
+                return default;
+            },
+            OnClosed = _ =>
+            {
+                clock.Closed();
+                return default;
+            },
         });
         builder.AddTimeout(new TimeoutStrategyOptions
         {
             TimeoutGenerator = args =>
             {
                 var left = Remaining(args.Context);
-                return new ValueTask<TimeSpan>(left < _options.AttemptTimeout ? (left > MinimumAttempt ? left : MinimumAttempt) : _options.AttemptTimeout);
+                var capped = left < _options.AttemptTimeout;
+                if (args.Context.Properties.TryGetValue(RunKey, out var run))
+                {
+                    // When the deadline, not the attempt timeout, bounds this attempt, its timing out is the request's
+                    // doing and is not held against the deployment.
+                    run.AttemptCutByDeadline = capped;
+                }
+
+                return new ValueTask<TimeSpan>(capped ? (left > MinimumAttempt ? left : MinimumAttempt) : _options.AttemptTimeout);
             },
         });
     }
@@ -489,9 +560,55 @@ public sealed partial class ProviderRouter : IProviderRouter
         }
     }
 
-    private sealed record Lane(ProviderDeployment Deployment, IProviderAdapter Adapter, ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit, string Regions);
+    /// <summary>The circuit state of one deployment's breaker (for tests and diagnostics).</summary>
+    internal CircuitState CircuitStateOf(string deploymentId) => _lanes[deploymentId].Circuit.CircuitState;
+
+    private sealed record Lane(ProviderDeployment Deployment, IProviderAdapter Adapter, ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit, BreakClock Clock, string Regions)
+    {
+        /// <summary>
+        /// Whether to pass over this deployment without a call: its circuit is isolated, or open and its break not yet
+        /// over. After the break the call goes through, so Polly can half-open the circuit and probe.
+        /// </summary>
+        public bool IsPassedOver(long now) => Circuit.CircuitState switch
+        {
+            CircuitState.Isolated => true,
+            CircuitState.Open => Clock.IsBreaking(now),
+            _ => false,
+        };
+    }
+
+    /// <summary>When the current break of one circuit ends, on the router's monotonic clock.</summary>
+    private sealed class BreakClock
+    {
+        private long _until;
+
+        public void Opened(long until, bool manual) => Volatile.Write(ref _until, manual ? long.MaxValue : until);
+
+        public void Closed() => Volatile.Write(ref _until, 0);
+
+        public bool IsBreaking(long now) => now < Volatile.Read(ref _until);
+    }
 
     private sealed class CandidateNotCompliantException : Exception;
 
     private sealed class DeadlineReachedException : Exception;
+
+    /// <summary>
+    /// An adapter failure as the pipeline sees it: classified, and holding no part of the original exception. It has no
+    /// inner exception and a fixed message, so Polly's BrokenCircuitException (which keeps the breaking exception)
+    /// cannot carry content either.
+    /// </summary>
+    private sealed class AttemptFailedException(AttemptFailure failure, AttemptOutcome outcome, bool isTransient, TimeSpan? retryAfter, bool cutByDeadline)
+        : Exception("A provider attempt failed; see the attempt's failure kind and status code.")
+    {
+        public AttemptFailure Failure { get; } = failure;
+
+        public AttemptOutcome Outcome { get; } = outcome;
+
+        public bool IsTransient { get; } = isTransient;
+
+        public TimeSpan? RetryAfter { get; } = retryAfter;
+
+        public bool CutByDeadline { get; } = cutByDeadline;
+    }
 }

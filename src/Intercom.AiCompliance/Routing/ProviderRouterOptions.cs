@@ -37,6 +37,20 @@ public sealed class ProviderRouterOptions
     [Range(1, long.MaxValue)]
     public long MaxAudioBytes { get; set; } = 50L * 1024 * 1024;
 
+    /// <summary>
+    /// The most bytes of non-text content (images, files and other data parts of a chat; not transcription audio, which
+    /// <see cref="MaxAudioBytes"/> bounds) one request may send. Default 20 MiB.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxInputBytes { get; set; } = 20L * 1024 * 1024;
+
+    /// <summary>
+    /// The longest one training offer (consent re-check, anonymisation, the sink) may take. Offers run after the audit
+    /// record is stored, off the caller's path; one that takes longer is withheld. Default 30 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan TrainingOfferTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>What to do when the audit trail fails. Default <see cref="AuditFailureMode.FailClosed"/>.</summary>
     public AuditFailureMode AuditFailureMode { get; set; } = AuditFailureMode.FailClosed;
 

@@ -19,6 +19,12 @@ public sealed record RouteAttempt(
     DateTimeOffset StartedAt,
     TimeSpan Duration)
 {
+    /// <summary>The type name of the exception the adapter threw, when a call failed; never its message.</summary>
+    public string? ExceptionType { get; init; }
+
+    /// <summary>The HTTP status the adapter reported, when a call failed with one.</summary>
+    public int? StatusCode { get; init; }
+
     /// <summary>Whether the attempt called the provider (skips do not).</summary>
     public bool CalledProvider => Outcome is not (AttemptOutcome.SkippedCircuitOpen or AttemptOutcome.SkippedNotCompliant);
 }

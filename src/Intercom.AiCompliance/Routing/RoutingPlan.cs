@@ -46,13 +46,13 @@ public sealed class RoutingPlan
     /// <summary>Why the request itself is refused (purpose, knowledge source, size); empty when it may proceed.</summary>
     public IReadOnlyList<RuleViolation> RequestViolations { get; }
 
-    /// <summary>A SHA-256 (hex) of the catalogue, the rule names and the policy class: equal fingerprints mean the same policy was applied.</summary>
+    /// <summary>A SHA-256 (hex) of the catalogue, every rule with its parameters (limits, lists) and the policy class: equal fingerprints mean the same policy was applied.</summary>
     public string PolicyFingerprint { get; }
 
     /// <summary>The instant the rules were evaluated at.</summary>
     public DateTimeOffset EvaluatedAt { get; }
 
-    /// <summary>The first instant at which a contract starts or ends after <see cref="EvaluatedAt"/>: the plan may differ from then on.</summary>
+    /// <summary>The first instant after <see cref="EvaluatedAt"/> at which a contract starts or ends, or a rule says its answer may change: the plan may differ from then on.</summary>
     public DateTimeOffset ValidUntil { get; }
 
     /// <summary>The last contract change at or before <see cref="EvaluatedAt"/>: the plan holds from then on.</summary>

@@ -9,14 +9,14 @@ namespace Intercom.AiCompliance.Routing;
 
 /// <summary>
 /// Runs the rules over the catalogue and orders the compliant deployments. Pure and deterministic; plans are
-/// cached per <see cref="PolicyClass"/> until the next contract starts or ends, so the cost of a plan for a class
+/// cached per <see cref="PolicyClass"/> until the next contract starts or ends (or a rule says its answer may change), so the cost of a plan for a class
 /// already seen does not grow with the catalogue.
 /// </summary>
 public sealed class RoutingPlanner
 {
     private static readonly IReadOnlyList<RuleViolation> NoViolations = [];
     private readonly ConcurrentDictionary<PolicyClass, RoutingPlan> _cache = new();
-    private readonly string _ruleNames;
+    private readonly string _rulesFingerprint;
 
     /// <summary>Creates a planner over a validated catalogue.</summary>
     public RoutingPlanner(ProviderCatalog catalog, ComplianceRuleSet rules)
@@ -25,7 +25,10 @@ public sealed class RoutingPlanner
         ArgumentNullException.ThrowIfNull(rules);
         Catalog = catalog;
         Rules = rules;
-        _ruleNames = string.Join(",", rules.DeploymentRules.Select(r => r.Name).Concat(rules.RequestRules.Select(r => r.Name)));
+        // Every rule's type and parameters, not only its name: a changed limit, list or cut-off is a different policy.
+        _rulesFingerprint = string.Join("\n",
+            rules.DeploymentRules.Select(r => $"deployment-rule {r.GetType().FullName} {r.Fingerprint}")
+                .Concat(rules.RequestRules.Select(r => $"request-rule {r.GetType().FullName} {r.Fingerprint}")));
     }
 
     /// <summary>The catalogue planned against.</summary>
@@ -112,6 +115,8 @@ public sealed class RoutingPlanner
     {
         var candidates = new List<ProviderDeployment>();
         var rejections = new List<DeploymentRejection>();
+        var validUntil = Catalog.NextContractChangeAfter(now);
+        var windowStart = Catalog.LastContractChangeAtOrBefore(now);
         foreach (var deployment in Catalog.Deployments)
         {
             List<RuleViolation>? violations = null;
@@ -120,6 +125,13 @@ public sealed class RoutingPlanner
                 if (rule.Evaluate(deployment, policy, now) is { } v)
                 {
                     (violations ??= []).Add(v);
+                }
+
+                // A rule whose answer depends on time of its own says when it may change: the plan expires then.
+                if (rule.NextChangeAfter(deployment, policy, now) is { } change)
+                {
+                    validUntil = change > now ? (change < validUntil ? change : validUntil) : now;
+                    windowStart = now;
                 }
             }
 
@@ -148,8 +160,7 @@ public sealed class RoutingPlanner
         });
 
         var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            $"{Catalog.Fingerprint}\n{_ruleNames}\n{policy}")));
-        return new RoutingPlan(policy, candidates, rejections, NoViolations, fingerprint, now,
-            Catalog.LastContractChangeAtOrBefore(now), Catalog.NextContractChangeAfter(now));
+            $"{Catalog.Fingerprint}\n{_rulesFingerprint}\n{policy}")));
+        return new RoutingPlan(policy, candidates, rejections, NoViolations, fingerprint, now, windowStart, validUntil);
     }
 }

@@ -27,8 +27,8 @@ public sealed class ComplianceRuleSet
         [new CapabilityRule(), new ResidencyRule(), new ZeroDataRetentionRule(), new NoTrainingRule(), new BaaRule()];
 
     /// <summary>The built-in request rules: purpose, knowledge sources, and input size with the given limits.</summary>
-    public static IReadOnlyList<IRequestRule> DefaultRequestRules(long maxTextCharacters = 400_000, long maxAudioBytes = 50 * 1024 * 1024) =>
-        [new PurposeRule(), new KnowledgeSourceRule(), new InputSizeRule(maxTextCharacters, maxAudioBytes)];
+    public static IReadOnlyList<IRequestRule> DefaultRequestRules(long maxTextCharacters = 400_000, long maxAudioBytes = 50 * 1024 * 1024, long maxInputBytes = InputSizeRule.DefaultMaxInputBytes) =>
+        [new PurposeRule(), new KnowledgeSourceRule(), new InputSizeRule(maxTextCharacters, maxAudioBytes, maxInputBytes)];
 
     /// <summary>The built-in rules with default limits.</summary>
     public static ComplianceRuleSet Default { get; } = new(DefaultDeploymentRules(), DefaultRequestRules());

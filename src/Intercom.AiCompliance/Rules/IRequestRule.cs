@@ -11,6 +11,12 @@ public interface IRequestRule
     /// <summary>A short, stable name shown in plans.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// The rule's name and every parameter that can change its answers (size limits, lists), as it goes into the policy
+    /// fingerprint. Defaults to <see cref="Name"/>, which is right only for a rule without parameters.
+    /// </summary>
+    string Fingerprint => Name;
+
     /// <summary>Returns <see langword="null"/> when the request may proceed, otherwise why not.</summary>
     RuleViolation? Evaluate(AiRequest request, WorkspaceComplianceProfile profile, DateTimeOffset now);
 }

@@ -29,6 +29,9 @@ public sealed class ResidencyRule : IComplianceRule
     public string Name => "residency";
 
     /// <inheritdoc/>
+    public string Fingerprint => "residency(" + string.Join(";", _regionalLists.OrderBy(p => p.Key.ToString(), StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")) + ")";
+
+    /// <inheritdoc/>
     public RuleViolation? Evaluate(ProviderDeployment deployment, PolicyClass policy, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(deployment);

@@ -26,5 +26,7 @@ public static class AiComplianceTelemetry
 
     internal static Counter<long> Failovers { get; } = Meter.CreateCounter<long>("aicompliance.failovers", "{failover}", "Moves from one candidate to the next.");
 
+    internal static Counter<long> TrainingDecisions { get; } = Meter.CreateCounter<long>("aicompliance.training.decisions", "{request}", "Training-gate decisions, made after the audit record is stored, by outcome.");
+
     internal static Histogram<double> Duration { get; } = Meter.CreateHistogram<double>("aicompliance.request.duration", "s", "Time from SendAsync to its outcome.");
 }

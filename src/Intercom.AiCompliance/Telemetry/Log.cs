@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Request failed for {Product}/{Capability}: {Reason}")]
     public static partial void AllFailed(ILogger logger, string product, string capability, string reason);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Training decision for audit event {AuditEventId}: {Outcome} (consent {Consent})")]
+    public static partial void TrainingDecided(ILogger logger, string auditEventId, string outcome, string consent);
 }

@@ -22,6 +22,7 @@ public sealed class SimulatedProviderAdapter : IProviderAdapter
     private readonly Random _random;
     private readonly object _randomGate = new();
     private readonly ResiliencePipeline _chaos;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates a simulated adapter for <paramref name="provider"/>.</summary>
     public SimulatedProviderAdapter(ProviderKind provider, SimulationOptions? options = null, TimeProvider? timeProvider = null)
@@ -29,7 +30,8 @@ public sealed class SimulatedProviderAdapter : IProviderAdapter
         Provider = provider;
         _options = options ?? new SimulationOptions();
         _random = new Random(HashCode.Combine(_options.Seed, (int)provider) & int.MaxValue);
-        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider ?? TimeProvider.System };
+        _time = timeProvider ?? TimeProvider.System;
+        var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
         builder
             .AddChaosFault(new ChaosFaultStrategyOptions
             {
@@ -86,7 +88,7 @@ public sealed class SimulatedProviderAdapter : IProviderAdapter
     }
 
     private bool IsDown(ResilienceContext context) =>
-        context.Properties.TryGetValue(DeploymentKey, out var id) && _options.Outages.ContainsKey(id);
+        context.Properties.TryGetValue(DeploymentKey, out var id) && _options.IsDown(id, _time.GetUtcNow());
 
     private double NextDouble()
     {

@@ -38,6 +38,23 @@ public sealed class SimulationOptions
     /// <summary>Deployments that are down: every call to them fails with a 503 until removed. Safe to change while running.</summary>
     public ConcurrentDictionary<string, bool> Outages { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Deployments that are down until an instant (on the adapter's clock): every call before it fails with a 503, and the
+    /// deployment is healthy again from then on, as after a real outage. Safe to change while running.
+    /// </summary>
+    public ConcurrentDictionary<string, DateTimeOffset> OutagesUntil { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Marks a deployment as down until <paramref name="until"/>: an outage that ends by itself.</summary>
+    public SimulationOptions SetOutage(string deploymentId, DateTimeOffset until)
+    {
+        OutagesUntil[deploymentId] = until;
+        return this;
+    }
+
+    /// <summary>Whether <paramref name="deploymentId"/> is down at <paramref name="now"/>.</summary>
+    public bool IsDown(string deploymentId, DateTimeOffset now) =>
+        Outages.ContainsKey(deploymentId) || (OutagesUntil.TryGetValue(deploymentId, out var until) && now < until);
+
     /// <summary>Marks a deployment as down (or up again).</summary>
     public SimulationOptions SetOutage(string deploymentId, bool down = true)
     {
