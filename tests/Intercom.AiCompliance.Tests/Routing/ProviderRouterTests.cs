@@ -5,6 +5,7 @@ using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Rules;
 using Intercom.AiCompliance.Tests.Helpers;
 using Intercom.AiCompliance.Workspaces;
+using Polly.CircuitBreaker;
 
 namespace Intercom.AiCompliance.Tests.Routing;
 
@@ -84,7 +85,7 @@ public class ProviderRouterTests
         f.Spy.CallsTo("a").Should().Be(1, "Retry-After has not passed");
         clock.Advance(TimeSpan.FromSeconds(0.1));
 
-        (await send).ServedBy.Id.Should().Be("a");
+        (await send.WaitAsync(TimeSpan.FromSeconds(10))).ServedBy.Id.Should().Be("a");
         f.Spy.CallsTo("a").Should().Be(2);
     }
 
@@ -94,7 +95,7 @@ public class ProviderRouterTests
         await using var f = new RouterFixture(EuAndUs(), profiles: Eu);
         f.Spy.Fail("eu-a", ProviderFailureKind.RateLimited, TimeSpan.FromMinutes(5));
 
-        (await f.Router.SendAsync(Requests.Make("ws-eu"))).ServedBy.Id.Should().Be("eu-b");
+        (await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10))).ServedBy.Id.Should().Be("eu-b");
         f.Spy.CallsTo("eu-a").Should().Be(1);
     }
 
@@ -105,7 +106,8 @@ public class ProviderRouterTests
         await using var f = new RouterFixture(EuAndUs(), options: options, profiles: Eu);
         f.Spy.Fail("eu-a", ProviderFailureKind.RateLimited, TimeSpan.FromSeconds(9));
 
-        var response = await f.Router.SendAsync(Requests.Make("ws-eu"));
+        // On the fake clock a wait that is wrongly started never ends: the time limit makes that a failure, not a hang.
+        var response = await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
 
         response.ServedBy.Id.Should().Be("eu-b");
         f.Spy.CallsTo("eu-a").Should().Be(1, "a 9 s wait cannot end before an 8 s deadline, so it is not started");
@@ -147,7 +149,7 @@ public class ProviderRouterTests
         var send = f.Router.SendAsync(Requests.Make());
         await Wait.Until(() => f.Spy.CallsTo("a") == 1 && clock.PendingDueIn.Contains(TimeSpan.FromSeconds(5)), "the retry is scheduled");
         clock.Advance(TimeSpan.FromSeconds(5));
-        var response = await send;
+        var response = await send.WaitAsync(TimeSpan.FromSeconds(10));
 
         response.ServedBy.Id.Should().Be("b");
         f.Spy.CallsTo("a").Should().Be(1, "after its contract expired, 'a' must not be called again");
@@ -165,7 +167,7 @@ public class ProviderRouterTests
         await Wait.Until(() => f.Spy.CallsTo("a") == 1, "the call started");
         await cts.CancelAsync();
 
-        await FluentActions.Awaiting(() => send).Should().ThrowAsync<OperationCanceledException>();
+        await FluentActions.Awaiting(() => send.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
         f.Spy.CallsTo("a").Should().Be(1, "cancellation stops at once, without retry");
         f.Records.Single().Outcome.Should().Be(AuditOutcome.Cancelled);
     }
@@ -182,7 +184,7 @@ public class ProviderRouterTests
         await Wait.Until(() => f.Spy.CallsTo("a") == 1, "the call started");
         clock.Advance(TimeSpan.FromSeconds(5));
 
-        (await FluentActions.Awaiting(() => send).Should().ThrowAsync<AllCandidatesFailedException>())
+        (await FluentActions.Awaiting(() => send.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<AllCandidatesFailedException>())
             .Which.Reason.Should().Be(AllCandidatesFailedException.DeadlineExceeded);
         f.Records.Single().OutcomeReason.Should().Be("deadline-exceeded");
     }
@@ -278,6 +280,164 @@ public class ProviderRouterTests
         await FluentActions.Awaiting(() => router.SendAsync(Requests.Make())).Should().ThrowAsync<TimeoutException>();
         spy.Calls.Should().BeEmpty();
         sink.Records.Single().Should().Match<AuditRecord>(r => r.Outcome == AuditOutcome.Error && r.OutcomeReason == "unexpected-TimeoutException");
+    }
+
+    private static ProviderRouterOptions Breaker(TimeSpan breakDuration) => new()
+    {
+        Retry = { MaxRetryAttempts = 0 },
+        CircuitBreaker = { MinimumThroughput = 2, FailureRatio = 0.5, BreakDuration = breakDuration },
+    };
+
+    [Test]
+    public async Task SendAsync_BreakDurationPassed_NextRequestHalfOpensTheCircuitAndClosesIt()
+    {
+        var clock = new FakeTimeProvider();
+        await using var f = new RouterFixture(EuAndUs(), clock, Breaker(TimeSpan.FromSeconds(30)), profiles: Eu);
+        f.Spy.Fail("eu-a", ProviderFailureKind.ServerError);
+        await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
+        await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
+        f.Router.CircuitStateOf("eu-a").Should().Be(CircuitState.Open);
+
+        // The outage ends, but the break has not: the deployment is passed over without a call.
+        f.Spy.Scripts.TryRemove("eu-a", out _);
+        var calls = f.Spy.CallsTo("eu-a");
+        clock.Advance(TimeSpan.FromSeconds(29));
+        (await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10))).ServedBy.Id.Should().Be("eu-b");
+        f.Spy.CallsTo("eu-a").Should().Be(calls, "the break lasts 30 s");
+
+        // After the break the next request probes the deployment, which answers: the circuit closes.
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var probe = await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
+        probe.ServedBy.Id.Should().Be("eu-a");
+        probe.Attempts.Should().ContainSingle().Which.Outcome.Should().Be(AttemptOutcome.Succeeded);
+        f.Router.CircuitStateOf("eu-a").Should().Be(CircuitState.Closed);
+        (await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10))).ServedBy.Id.Should().Be("eu-a", "traffic has returned");
+    }
+
+    [Test]
+    public async Task SendAsync_ProbeFails_CircuitOpensForAnotherBreak()
+    {
+        var clock = new FakeTimeProvider();
+        await using var f = new RouterFixture(EuAndUs(), clock, Breaker(TimeSpan.FromSeconds(30)), profiles: Eu);
+        f.Spy.Fail("eu-a", ProviderFailureKind.ServerError);
+        await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
+        await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
+        clock.Advance(TimeSpan.FromSeconds(31));
+
+        var probe = await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
+        probe.Attempts.Select(a => (a.DeploymentId, a.Outcome)).Should().Equal(("eu-a", AttemptOutcome.TransientFailure), ("eu-b", AttemptOutcome.Succeeded));
+        f.Router.CircuitStateOf("eu-a").Should().Be(CircuitState.Open);
+        var calls = f.Spy.CallsTo("eu-a");
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        (await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10))).Attempts[0].Outcome.Should().Be(AttemptOutcome.SkippedCircuitOpen);
+        f.Spy.CallsTo("eu-a").Should().Be(calls, "a failed probe starts a new break");
+    }
+
+    [Test]
+    public async Task SendAsync_ClientSideTimeout_IsTransientAndFailsOver()
+    {
+        await using var f = new RouterFixture(EuAndUs(), profiles: Eu);
+        // What HttpClient throws when its own Timeout elapses: the caller's token is not cancelled.
+        f.Spy.Scripts["eu-a"] = _ => throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.",
+            new TimeoutException("The operation was canceled."));
+
+        var response = await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
+
+        response.ServedBy.Id.Should().Be("eu-b", "a timeout is an availability failure: fail over");
+        f.Spy.CallsTo("eu-a").Should().Be(3, "and it is retried first");
+        response.Attempts.Take(3).Should().OnlyContain(a => a.Outcome == AttemptOutcome.TransientFailure && a.Failure == ProviderFailureKind.Timeout
+            && a.ExceptionType == nameof(TaskCanceledException));
+    }
+
+    [Test]
+    public async Task SendAsync_AttemptsCutByTheTotalDeadline_AreNotCountedAgainstTheBreaker()
+    {
+        var clock = new FakeTimeProvider();
+        var options = new ProviderRouterOptions
+        {
+            TotalDeadline = TimeSpan.FromSeconds(5),
+            AttemptTimeout = TimeSpan.FromSeconds(30),
+            Retry = { MaxRetryAttempts = 0 },
+            CircuitBreaker = { MinimumThroughput = 2, FailureRatio = 0.5, BreakDuration = TimeSpan.FromMinutes(1) },
+        };
+        await using var f = new RouterFixture([Deployments.Make("a")], clock, options);
+        f.Spy.Scripts["a"] = ct => Task.Delay(Timeout.Infinite, ct);
+        for (var i = 1; i <= 3; i++)
+        {
+            var send = f.Router.SendAsync(Requests.Make());
+            await Wait.Until(() => f.Spy.CallsTo("a") == i && clock.PendingDueIn.Contains(TimeSpan.FromSeconds(5)), "the attempt runs until the deadline");
+            clock.Advance(TimeSpan.FromSeconds(5));
+            (await FluentActions.Awaiting(() => send.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<AllCandidatesFailedException>())
+                .Which.Reason.Should().Be(AllCandidatesFailedException.DeadlineExceeded);
+        }
+
+        f.Router.CircuitStateOf("a").Should().Be(CircuitState.Closed, "the request's own deadline, not the deployment, ended those attempts");
+        f.Spy.Scripts.TryRemove("a", out _);
+        (await f.Router.SendAsync(Requests.Make()).WaitAsync(TimeSpan.FromSeconds(10))).ServedBy.Id.Should().Be("a");
+    }
+
+    [Test]
+    public async Task SendAsync_AttemptTimeoutsShorterThanTheDeadline_OpenTheBreaker()
+    {
+        var clock = new FakeTimeProvider();
+        var options = new ProviderRouterOptions
+        {
+            TotalDeadline = TimeSpan.FromSeconds(30),
+            AttemptTimeout = TimeSpan.FromSeconds(2),
+            Retry = { MaxRetryAttempts = 0 },
+            CircuitBreaker = { MinimumThroughput = 2, FailureRatio = 0.5, BreakDuration = TimeSpan.FromMinutes(1) },
+        };
+        await using var f = new RouterFixture([Deployments.Make("a")], clock, options);
+        f.Spy.Scripts["a"] = ct => Task.Delay(Timeout.Infinite, ct);
+        for (var i = 1; i <= 2; i++)
+        {
+            var send = f.Router.SendAsync(Requests.Make());
+            await Wait.Until(() => f.Spy.CallsTo("a") == i && clock.PendingDueIn.Contains(TimeSpan.FromSeconds(2)), "the attempt runs until its timeout");
+            clock.Advance(TimeSpan.FromSeconds(2));
+            (await FluentActions.Awaiting(() => send.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<AllCandidatesFailedException>())
+                .Which.Attempts.Single().Failure.Should().Be(ProviderFailureKind.Timeout);
+        }
+
+        f.Router.CircuitStateOf("a").Should().Be(CircuitState.Open, "a deployment too slow for its own attempt timeout is failing");
+    }
+
+    [TestCase("nobody", typeof(RequestRefusedException), AuditOutcome.RequestRefused)]
+    [TestCase("ws-eu", typeof(NoCompliantRouteException), AuditOutcome.NoCompliantRoute)]
+    public async Task SendAsync_RefusedAndItsRecordFails_FailClosedReportsTheAuditFailureWithTheRefusalInside(string workspace, Type refusal, AuditOutcome outcome)
+    {
+        await using var f = new RouterFixture([Deployments.Make("us-only")], sink: new FailingSink(), profiles: Eu);
+
+        var ex = (await FluentActions.Awaiting(() => f.Router.SendAsync(Requests.Make(workspace)).WaitAsync(TimeSpan.FromSeconds(10)))
+            .Should().ThrowAsync<AuditWriteException>()).Which;
+
+        ex.InnerException.Should().BeOfType(refusal, "the caller still learns why the request was refused");
+        ex.Message.Should().Contain(outcome.ToString());
+        f.Spy.Calls.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task SendAsync_RefusedAndItsRecordFailsUnderFailOpen_ThrowsTheRefusal()
+    {
+        var options = new ProviderRouterOptions { AuditFailureMode = AuditFailureMode.FailOpen };
+        await using var f = new RouterFixture([Deployments.Make("us-only")], options: options, sink: new FailingSink(), profiles: Eu);
+
+        await FluentActions.Awaiting(() => f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10)))
+            .Should().ThrowAsync<NoCompliantRouteException>();
+    }
+
+    [Test]
+    public async Task SendAsync_CallerCancelsAndTheRecordFails_StillEndsAsCancelled()
+    {
+        await using var f = new RouterFixture([Deployments.Make("a")], sink: new FailingSink());
+        f.Spy.Scripts["a"] = ct => Task.Delay(Timeout.Infinite, ct);
+        using var cts = new CancellationTokenSource();
+
+        var send = f.Router.SendAsync(Requests.Make(), cts.Token);
+        await Wait.Until(() => f.Spy.CallsTo("a") == 1, "the call started");
+        await cts.CancelAsync();
+
+        await FluentActions.Awaiting(() => send.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
     }
 
     private sealed class BrokenStore : IWorkspaceProfileStore
