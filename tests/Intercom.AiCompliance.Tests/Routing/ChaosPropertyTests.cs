@@ -41,6 +41,90 @@ public class ChaosPropertyTests
         records.Should().HaveCount((int)requests, "exactly one audit record per SendAsync");
         records.Select(r => r.EventId).Should().OnlyHaveUniqueItems();
         AuditChainVerifier.Verify(records).IsValid.Should().BeTrue();
+
+        // An Output digest exists exactly when a deployment served, and then the request succeeded.
+        records.Should().OnlyContain(r => (r.OutputDigest != null) == (r.ServedBy != null) && (r.ServedBy != null) == (r.Outcome == AuditOutcome.Succeeded));
+    }
+
+    /// <summary>
+    /// Outages that end: the best candidate of a random plan is down for a random while, breakers open during the outage,
+    /// and once the outage and the last break are over every request is served by it again (circuits recover).
+    /// </summary>
+    [Test]
+    public async Task OutagesThatEnd_TrafficReturnsToTheRecoveredDeployment()
+    {
+        var recovered = 0;
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(Math.Max(200, Scenarios / 20)).WithQuietOnSuccess(true),
+            Prop.ForAll(Gen.Choose(0, int.MaxValue).ToArbitrary(), seed =>
+            {
+                if (RunRecovery(seed).GetAwaiter().GetResult())
+                {
+                    Interlocked.Increment(ref recovered);
+                }
+            }));
+
+        recovered.Should().BeGreaterThan(20, "enough scenarios had a plan, an outage and requests after it");
+        await Task.CompletedTask;
+    }
+
+    private static async Task<bool> RunRecovery(int seed)
+    {
+        var rng = new Random(seed);
+        var clock = new FakeTimeProvider(RandomCatalogs.Now);
+        var deployments = RandomCatalogs.Deployments(rng, rng.Next(1, 8));
+        var profile = RandomCatalogs.Profile(rng, "ws-recovery");
+        var request = RandomCatalogs.Request(rng, "ws-recovery");
+        var planner = new RoutingPlanner(ProviderCatalog.Create(deployments), ComplianceRuleSet.Default);
+        var plan = planner.Plan(request, profile, clock.GetUtcNow());
+        if (!plan.IsRoutable)
+        {
+            return false;
+        }
+
+        var best = plan.Candidates[0];
+        var outage = TimeSpan.FromSeconds(rng.Next(1, 60));
+        var breakDuration = TimeSpan.FromMilliseconds(rng.Next(500, 20_000));
+        var options = new ProviderRouterOptions
+        {
+            Retry = { MaxRetryAttempts = rng.Next(0, 3), BaseDelay = TimeSpan.Zero, UseJitter = false },
+            CircuitBreaker = { MinimumThroughput = 2, FailureRatio = 0.5, BreakDuration = breakDuration, SamplingDuration = TimeSpan.FromSeconds(rng.Next(1, 60)) },
+            AttemptTimeout = TimeSpan.FromSeconds(30),
+            TotalDeadline = TimeSpan.FromMinutes(5),
+        };
+        var simulation = new SimulationOptions { Seed = seed }.SetOutage(best.Id, clock.GetUtcNow() + outage);
+        var sink = new InMemoryAuditSink();
+        await using var trail = new AuditTrail(sink);
+        var router = new ProviderRouter(planner, SimulatedProviderAdapter.ForEveryProvider(simulation, clock),
+            new InMemoryWorkspaceProfileStore([profile]), trail, options, clock);
+
+        // Requests arrive at random intervals, during the outage and after it.
+        var servedAfterRecovery = 0;
+        var recoveredBy = clock.GetUtcNow() + outage + breakDuration;
+        while (clock.GetUtcNow() < recoveredBy + TimeSpan.FromSeconds(30))
+        {
+            AiResponse? response = null;
+            try
+            {
+                response = await router.SendAsync(request).WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (AllCandidatesFailedException)
+            {
+                // Every candidate may be down or open during the outage.
+            }
+
+            if (clock.GetUtcNow() >= recoveredBy)
+            {
+                // The outage is over and so is any break that began during it: the best candidate serves again.
+                response.Should().NotBeNull($"seed {seed}: after recovery at {recoveredBy:O} the request must be served");
+                response!.ServedBy.Id.Should().Be(best.Id, $"seed {seed}: traffic returns to {best.Id} once its outage and break are over");
+                servedAfterRecovery++;
+            }
+
+            clock.Advance(TimeSpan.FromMilliseconds(rng.Next(1, 5_000)));
+        }
+
+        servedAfterRecovery.Should().BeGreaterThan(0, $"seed {seed}");
+        return true;
     }
 
     private static async Task RunScenario(int seed, AuditTrail trail)
@@ -69,7 +153,15 @@ public class ChaosPropertyTests
         simulation.FaultMix[ProviderFailureKind.BadRequest] = rng.Next(0, 2) * 0.3;
         foreach (var d in deployments.Where(_ => rng.Next(5) == 0))
         {
-            simulation.SetOutage(d.Id);
+            // Some outages last the whole scenario, others end a few seconds in.
+            if (rng.Next(2) == 0)
+            {
+                simulation.SetOutage(d.Id);
+            }
+            else
+            {
+                simulation.SetOutage(d.Id, RandomCatalogs.Now.AddSeconds(rng.Next(1, 8)));
+            }
         }
 
         using var cts = new CancellationTokenSource();

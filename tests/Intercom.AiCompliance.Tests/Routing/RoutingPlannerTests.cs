@@ -127,6 +127,60 @@ public class RoutingPlannerTests
         planner.FirstViolation(d, policy, expiry)!.Reason.Should().Be(RejectionReason.NoZeroDataRetention);
     }
 
+    [Test]
+    public void Plan_FingerprintChangesWithEveryRuleParameter()
+    {
+        string Fingerprint(ComplianceRuleSet rules) =>
+            new RoutingPlanner(ProviderCatalog.Create([Deployments.Make("a")]), rules).Plan(Requests.Make(), Requests.Profile(), Now).PolicyFingerprint;
+
+        var baseline = Fingerprint(new ComplianceRuleSet(ComplianceRuleSet.DefaultDeploymentRules(), ComplianceRuleSet.DefaultRequestRules(1000, 2000, 3000)));
+        Fingerprint(new ComplianceRuleSet(ComplianceRuleSet.DefaultDeploymentRules(), ComplianceRuleSet.DefaultRequestRules(1000, 2000, 3000)))
+            .Should().Be(baseline, "the same rules with the same parameters are the same policy");
+        Fingerprint(new ComplianceRuleSet(ComplianceRuleSet.DefaultDeploymentRules(), ComplianceRuleSet.DefaultRequestRules(1001, 2000, 3000)))
+            .Should().NotBe(baseline, "a text limit changed");
+        Fingerprint(new ComplianceRuleSet(ComplianceRuleSet.DefaultDeploymentRules(), ComplianceRuleSet.DefaultRequestRules(1000, 2000, 3001)))
+            .Should().NotBe(baseline, "a byte limit changed");
+        var otherLists = ComplianceRuleSet.DefaultDeploymentRules().Select(r => r is ResidencyRule
+            ? new ResidencyRule(new Dictionary<Region, string> { [Region.EU] = SubprocessorLists.Eu, [Region.AU] = "au" }) : r);
+        Fingerprint(new ComplianceRuleSet(otherLists, ComplianceRuleSet.DefaultRequestRules(1000, 2000, 3000)))
+            .Should().NotBe(baseline, "the regional subprocessor lists changed");
+        Fingerprint(new ComplianceRuleSet([.. ComplianceRuleSet.DefaultDeploymentRules(), new CutoffRule("a", Now.AddDays(1))], ComplianceRuleSet.DefaultRequestRules(1000, 2000, 3000)))
+            .Should().NotBe(Fingerprint(new ComplianceRuleSet([.. ComplianceRuleSet.DefaultDeploymentRules(), new CutoffRule("a", Now.AddDays(2))], ComplianceRuleSet.DefaultRequestRules(1000, 2000, 3000))),
+                "a host rule's cut-off changed");
+    }
+
+    [Test]
+    public void PlanFor_HostRuleWithACutoff_CachedPlanExpiresAtTheCutoff()
+    {
+        var cutoff = Now.AddHours(1);
+        var rules = new ComplianceRuleSet([.. ComplianceRuleSet.DefaultDeploymentRules(), new CutoffRule("a", cutoff)], ComplianceRuleSet.DefaultRequestRules());
+        var planner = new RoutingPlanner(ProviderCatalog.Create([Deployments.Make("a", resolution: 0.9), Deployments.Make("b", resolution: 0.5)]), rules);
+        var policy = Requests.Profile().PolicyClassFor(Capability.Chat);
+
+        var before = planner.PlanFor(policy, Now);
+        before.Candidates.Select(c => c.Id).Should().Equal("a", "b");
+        before.ValidUntil.Should().Be(cutoff);
+        planner.PlanFor(policy, cutoff.AddTicks(-1)).Candidates.Select(c => c.Id).Should().Equal("a", "b");
+
+        var after = planner.PlanFor(policy, cutoff);
+        after.Candidates.Select(c => c.Id).Should().Equal("b");
+        after.Rejections.Single().Violations.Single().Reason.Code.Should().Be("host.cutoff");
+    }
+
+    /// <summary>A host rule that allows one deployment only until a date of the host's own (not a catalogue contract).</summary>
+    private sealed class CutoffRule(string deploymentId, DateTimeOffset cutoff) : IComplianceRule
+    {
+        public string Name => "cutoff";
+
+        public string Fingerprint => $"cutoff({deploymentId}<{cutoff:O})";
+
+        public RuleViolation? Evaluate(ProviderDeployment deployment, PolicyClass policy, DateTimeOffset now) =>
+            deployment.Id == deploymentId && now >= cutoff ? new RuleViolation(new RejectionReason("host.cutoff"), Name, "past the host's cut-off") : null;
+
+        public DateTimeOffset? NextChangeAfter(ProviderDeployment deployment, PolicyClass policy, DateTimeOffset now) =>
+            deployment.Id == deploymentId && now < cutoff ? cutoff : null;
+    }
+
     private sealed class BlockProviderRule(ProviderKind provider, RejectionReason reason) : IComplianceRule
     {
         public string Name => "block-provider";

@@ -1,4 +1,5 @@
 using Intercom.AiCompliance.Catalog;
+using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Rules;
 using Intercom.AiCompliance.Tests.Helpers;
 using Intercom.AiCompliance.Workspaces;
@@ -89,6 +90,31 @@ public class RequestRulesTests
         rule.Evaluate(Requests.Make(text: new string('a', 10)), Requests.Profile(), Now).Should().BeNull();
         rule.Evaluate(Requests.Make(text: new string('a', 11)), Requests.Profile(), Now)!.Reason.Should().Be(RejectionReason.InputTooLarge);
         rule.Evaluate(Requests.Make(capability: Capability.Transcription), Requests.Profile(), Now).Should().BeNull();
+    }
+
+    [Test]
+    public void InputSizeRule_ImageAboveTheByteLimit_Refused()
+    {
+        var rule = new InputSizeRule(maxTextCharacters: 400_000, maxAudioBytes: 50 * 1024 * 1024, maxInputBytes: 1024 * 1024);
+        AiRequest WithImage(int bytes) => Requests.Make() with
+        {
+            Payload = new ChatPayload([new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User,
+                [new Microsoft.Extensions.AI.TextContent("hi"), new Microsoft.Extensions.AI.DataContent(new byte[bytes], "image/png")])]),
+        };
+
+        rule.Evaluate(WithImage(1024 * 1024), Requests.Profile(), Now).Should().BeNull();
+        var violation = rule.Evaluate(WithImage(5 * 1024 * 1024), Requests.Profile(), Now);
+        violation!.Reason.Should().Be(RejectionReason.InputTooLarge);
+        violation.Detail.Should().Contain("bytes of non-text content");
+    }
+
+    [Test]
+    public void InputSizeRule_Fingerprint_NamesEveryLimit()
+    {
+        new InputSizeRule(10, 20, 30).Fingerprint.Should().NotBe(new InputSizeRule(10, 20, 31).Fingerprint);
+        new InputSizeRule(10, 20, 30).Fingerprint.Should().NotBe(new InputSizeRule(11, 20, 30).Fingerprint);
+        new InputSizeRule(10, 20, 30).Fingerprint.Should().NotBe(new InputSizeRule(10, 21, 30).Fingerprint);
+        new InputSizeRule(10, 20, 30).Fingerprint.Should().Be(new InputSizeRule(10, 20, 30).Fingerprint);
     }
 
     [Test]
