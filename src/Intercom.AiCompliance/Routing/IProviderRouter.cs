@@ -18,11 +18,19 @@ public interface IProviderRouter
     /// Sends <paramref name="request"/> to the best compliant deployment, failing over only inside the plan, and records
     /// exactly one audit record whatever happens.
     /// </summary>
+    /// <remarks>
+    /// Once an attempt has succeeded the request has succeeded: a caller that cancels after that still gets the
+    /// response, and the record names the deployment that served. Exceptions never carry request content, and never
+    /// an adapter's exception: a failed attempt is described by <see cref="AttemptFailure"/>.
+    /// </remarks>
     /// <exception cref="RequestRefusedException">The request itself was refused; nothing was sent.</exception>
     /// <exception cref="NoCompliantRouteException">No deployment keeps every promise; nothing was sent.</exception>
     /// <exception cref="ProviderRefusalException">A provider refused the content; it was not sent elsewhere.</exception>
     /// <exception cref="AllCandidatesFailedException">Every candidate failed, the deadline passed, or a permanent error stopped the request.</exception>
-    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
-    /// <exception cref="Audit.AuditWriteException">The audit record could not be stored and the router fails closed.</exception>
+    /// <exception cref="OperationCanceledException">The caller cancelled before any attempt succeeded.</exception>
+    /// <exception cref="Audit.AuditWriteException">
+    /// The audit record could not be stored and the router fails closed; for a refused or failed request, the refusal or
+    /// failure is the inner exception.
+    /// </exception>
     Task<AiResponse> SendAsync(AiRequest request, CancellationToken cancellationToken = default);
 }
