@@ -4,6 +4,14 @@ namespace Intercom.AiCompliance.Providers;
 /// A failed provider call, as an adapter reports it. Its message must not contain Input, Output or secrets:
 /// describe the failure (status, kind), never the content.
 /// </summary>
+/// <remarks>
+/// The router keeps only <see cref="Kind"/>, <see cref="StatusCode"/>, <see cref="RetryAfter"/> and the type name
+/// (as an <see cref="Routing.AttemptFailure"/>); it never passes this exception, its message or its inner exception
+/// on to callers, logs, traces or the audit trail. Any other exception an adapter throws is classified the same way:
+/// <see cref="OperationCanceledException"/> or <see cref="TimeoutException"/> while the caller has not cancelled
+/// (for example <c>HttpClient.Timeout</c>) is a transient timeout, <see cref="System.Net.Http.HttpRequestException"/>
+/// a transient connection failure, and anything else an unclassified error that stops the request.
+/// </remarks>
 public sealed class ProviderException : Exception
 {
     /// <summary>Creates the exception.</summary>

@@ -271,7 +271,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             // An open circuit is passed over without a call while its break lasts. Once the break is over the call
             // goes through Polly, which half-opens the circuit and lets this request probe the deployment; a success
             // closes it again. Reading the state alone never moves it out of Open.
-            if (lane.IsPassedOver(_time.GetTimestamp()))
+            if (lane.IsPassedOver(_time))
             {
                 run.Skip(lane, AttemptOutcome.SkippedCircuitOpen, "circuit open");
                 continue;
@@ -508,15 +508,16 @@ public sealed partial class ProviderRouter : IProviderRouter
         {
             TimeoutGenerator = args =>
             {
-                var left = Remaining(args.Context);
-                var capped = left < _options.AttemptTimeout;
-                if (args.Context.Properties.TryGetValue(RunKey, out var run))
+                if (!args.Context.Properties.TryGetValue(RunKey, out var run))
                 {
-                    // When the deadline, not the attempt timeout, bounds this attempt, its timing out is the request's
-                    // doing and is not held against the deployment.
-                    run.AttemptCutByDeadline = capped;
+                    return new ValueTask<TimeSpan>(_options.AttemptTimeout);
                 }
 
+                // When the deadline, not the attempt timeout, bounds this attempt, its timing out is the request's
+                // doing and is not held against the deployment.
+                var left = Remaining(run);
+                var capped = left < _options.AttemptTimeout;
+                run.AttemptCutByDeadline = capped;
                 return new ValueTask<TimeSpan>(capped ? (left > MinimumAttempt ? left : MinimumAttempt) : _options.AttemptTimeout);
             },
         });
@@ -569,10 +570,10 @@ public sealed partial class ProviderRouter : IProviderRouter
         /// Whether to pass over this deployment without a call: its circuit is isolated, or open and its break not yet
         /// over. After the break the call goes through, so Polly can half-open the circuit and probe.
         /// </summary>
-        public bool IsPassedOver(long now) => Circuit.CircuitState switch
+        public bool IsPassedOver(TimeProvider time) => Circuit.CircuitState switch
         {
             CircuitState.Isolated => true,
-            CircuitState.Open => Clock.IsBreaking(now),
+            CircuitState.Open => Clock.IsBreaking(time.GetTimestamp()),
             _ => false,
         };
     }

@@ -38,6 +38,21 @@ public class SimulatedProviderAdapterTests
     }
 
     [Test]
+    public async Task InvokeAsync_OutageWithAnEnd_FailsUntilThenAndAnswersAfter()
+    {
+        var clock = new FakeTimeProvider();
+        var adapter = new SimulatedProviderAdapter(ProviderKind.OpenAI, new SimulationOptions().SetOutage("all", clock.GetUtcNow().AddSeconds(10)), clock);
+
+        (await FluentActions.Awaiting(() => adapter.InvokeAsync(All, Requests.PayloadFor(Capability.Chat), default).AsTask())
+            .Should().ThrowAsync<ProviderException>()).Which.StatusCode.Should().Be(503);
+        clock.Advance(TimeSpan.FromSeconds(9.9));
+        await FluentActions.Awaiting(() => adapter.InvokeAsync(All, Requests.PayloadFor(Capability.Chat), default).AsTask()).Should().ThrowAsync<ProviderException>();
+
+        clock.Advance(TimeSpan.FromSeconds(0.1));
+        (await adapter.InvokeAsync(All, Requests.PayloadFor(Capability.Chat), default)).Should().BeOfType<ChatOutput>("the outage is over");
+    }
+
+    [Test]
     public async Task SameSeed_ReplaysTheSameFaultSchedule()
     {
         async Task<string> Schedule(int seed)
