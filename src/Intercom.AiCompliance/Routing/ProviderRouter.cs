@@ -492,7 +492,12 @@ public sealed partial class ProviderRouter : IProviderRouter
             SamplingDuration = breaker.SamplingDuration,
             BreakDuration = breaker.BreakDuration,
             StateProvider = state,
-            ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex && IsTransient(ex)),
+            // A failure of the deployment counts. An attempt the request's own deadline cut short does not, while the
+            // circuit is closed; but a half-open probe that proved nothing (cut short, or never made) must not close
+            // the circuit as a success would, so it keeps the circuit open for another break.
+            ShouldHandle = args => new ValueTask<bool>(args.Outcome.Exception is { } ex
+                && (IsTransient(ex) || (ex is AttemptFailedException { CutByDeadline: true } or DeadlineReachedException or CandidateNotCompliantException
+                    && state.CircuitState == CircuitState.HalfOpen))),
             OnOpened = args =>
             {
                 clock.Opened(_time.GetTimestamp() + (long)(args.BreakDuration.Ticks / _ticksPerTimestamp), args.IsManual);

@@ -78,6 +78,29 @@ public class OpenAICompatibleAdapterTests
     }
 
     [Test]
+    public async Task SendAsync_HttpClientTimeoutOnTheFirstDeployment_FailsOverToTheNext()
+    {
+        const string answer = """{"model":"m","choices":[{"message":{"role":"assistant","content":"from the fast one"}}]}""";
+        using var slow = new LocalHttpServer((_, _) =>
+        {
+            Thread.Sleep(1_500);
+            return (200, answer, null);
+        });
+        using var fast = new LocalHttpServer((_, _) => (200, answer, null));
+        var catalog = ProviderCatalog.Create([At(slow, "slow") with { Quality = new QualityPriors { ResolutionRate = 0.9 } }, At(fast, "fast") with { Quality = new QualityPriors { ResolutionRate = 0.5 } }],
+            new CatalogValidationOptions { AllowLoopbackEndpoints = true });
+        using var impatient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(200) };
+        await using var trail = new AuditTrail(new InMemoryAuditSink());
+        var router = new ProviderRouter(new RoutingPlanner(catalog, ComplianceRuleSet.Default), [new OpenAICompatibleAdapter(impatient, _ => ApiKey)],
+            new InMemoryWorkspaceProfileStore([Requests.Profile()]), trail, new ProviderRouterOptions { Retry = { MaxRetryAttempts = 0 } });
+
+        var response = await router.SendAsync(Requests.Make()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        response.ServedBy.Id.Should().Be("fast", "a client-side timeout is transient: the next compliant deployment is tried");
+        response.Attempts[0].Should().Match<RouteAttempt>(a => a.DeploymentId == "slow" && a.Outcome == AttemptOutcome.TransientFailure && a.Failure == ProviderFailureKind.Timeout);
+    }
+
+    [Test]
     public async Task InvokeAsync_CapabilityItDoesNotSpeak_IsABadRequest() =>
         (await FluentActions.Awaiting(() => Adapter().InvokeAsync(Deployments.Make("x"), Requests.PayloadFor(Capability.SpeechSynthesis), default).AsTask())
             .Should().ThrowAsync<ProviderException>()).Which.Kind.Should().Be(ProviderFailureKind.BadRequest);

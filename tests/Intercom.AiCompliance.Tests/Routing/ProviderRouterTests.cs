@@ -335,6 +335,59 @@ public class ProviderRouterTests
     }
 
     [Test]
+    public async Task SendAsync_ManyRequestsAfterTheBreak_OnlyOneProbesWhileTheOthersFailOver()
+    {
+        var clock = new FakeTimeProvider();
+        await using var f = new RouterFixture(EuAndUs(), clock, Breaker(TimeSpan.FromSeconds(30)), profiles: Eu);
+        f.Spy.Fail("eu-a", ProviderFailureKind.ServerError);
+        await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
+        await f.Router.SendAsync(Requests.Make("ws-eu")).WaitAsync(TimeSpan.FromSeconds(10));
+        clock.Advance(TimeSpan.FromSeconds(31));
+        var calls = f.Spy.CallsTo("eu-a");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        f.Spy.Scripts["eu-a"] = _ => release.Task;
+
+        var probe = f.Router.SendAsync(Requests.Make("ws-eu"));
+        await Wait.Until(() => f.Spy.CallsTo("eu-a") == calls + 1, "the probe is in flight");
+        var others = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => f.Router.SendAsync(Requests.Make("ws-eu")))).WaitAsync(TimeSpan.FromSeconds(10));
+        release.SetResult();
+
+        others.Should().OnlyContain(r => r.ServedBy.Id == "eu-b" && r.Attempts[0].Outcome == AttemptOutcome.SkippedCircuitOpen, "a half-open circuit lets one probe through");
+        f.Spy.CallsTo("eu-a").Should().Be(calls + 1);
+        (await probe.WaitAsync(TimeSpan.FromSeconds(10))).ServedBy.Id.Should().Be("eu-a");
+        f.Router.CircuitStateOf("eu-a").Should().Be(CircuitState.Closed);
+    }
+
+    [Test]
+    public async Task SendAsync_ProbeCutShortByTheDeadline_DoesNotCloseTheCircuit()
+    {
+        var clock = new FakeTimeProvider();
+        var options = new ProviderRouterOptions
+        {
+            TotalDeadline = TimeSpan.FromSeconds(5),
+            AttemptTimeout = TimeSpan.FromSeconds(30),
+            Retry = { MaxRetryAttempts = 0 },
+            CircuitBreaker = { MinimumThroughput = 2, FailureRatio = 0.5, BreakDuration = TimeSpan.FromSeconds(30) },
+        };
+        await using var f = new RouterFixture([Deployments.Make("a")], clock, options);
+        f.Spy.Fail("a", ProviderFailureKind.ServerError);
+        for (var i = 0; i < 2; i++)
+        {
+            await FluentActions.Awaiting(() => f.Router.SendAsync(Requests.Make()).WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<AllCandidatesFailedException>();
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(31));
+        f.Spy.Scripts["a"] = ct => Task.Delay(Timeout.Infinite, ct);
+        var send = f.Router.SendAsync(Requests.Make());
+        await Wait.Until(() => f.Spy.CallsTo("a") == 3 && clock.PendingDueIn.Contains(TimeSpan.FromSeconds(5)), "the probe runs until the deadline");
+        clock.Advance(TimeSpan.FromSeconds(5));
+        (await FluentActions.Awaiting(() => send.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<AllCandidatesFailedException>())
+            .Which.Reason.Should().Be(AllCandidatesFailedException.DeadlineExceeded);
+
+        f.Router.CircuitStateOf("a").Should().Be(CircuitState.Open, "a probe that proved nothing does not close the circuit");
+    }
+
+    [Test]
     public async Task SendAsync_ClientSideTimeout_IsTransientAndFailsOver()
     {
         await using var f = new RouterFixture(EuAndUs(), profiles: Eu);

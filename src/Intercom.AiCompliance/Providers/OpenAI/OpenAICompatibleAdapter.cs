@@ -95,6 +95,12 @@ public sealed class OpenAICompatibleAdapter : IProviderAdapter
         {
             throw new ProviderException(ProviderFailureKind.ConnectionFailure, $"Could not reach deployment '{deployment.Id}' ({ex.HttpRequestError}).", innerException: null);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient.Timeout elapsed (a TaskCanceledException with an inner TimeoutException) while the router had
+            // not cancelled: the deployment was too slow. Transient, so the router retries or fails over.
+            throw new ProviderException(ProviderFailureKind.Timeout, $"Deployment '{deployment.Id}' did not answer within the HTTP client's timeout.", innerException: null);
+        }
 
         if (response.IsSuccessStatusCode)
         {
