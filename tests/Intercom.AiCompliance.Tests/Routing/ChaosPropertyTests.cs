@@ -190,8 +190,11 @@ public class ChaosPropertyTests
             // Drive virtual time: whenever the request is waiting (a Retry-After or backoff), move the fake clock
             // to the next timer, as real time would.
             var send = router.SendAsync(request, cts.Token);
+            var guard = System.Diagnostics.Stopwatch.StartNew();
             while (!send.IsCompleted)
             {
+                // A request that no timer can move on is a hang: fail this scenario instead of spinning forever.
+                guard.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), $"seed {seed}: the request must end");
                 if (await Task.WhenAny(send, Task.Delay(1)) != send && clock.PendingDueIn.Where(d => d >= TimeSpan.Zero).DefaultIfEmpty().Min() is var next)
                 {
                     clock.Advance(next);

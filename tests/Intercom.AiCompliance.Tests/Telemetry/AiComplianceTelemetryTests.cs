@@ -50,4 +50,38 @@ public class AiComplianceTelemetryTests
         measurements.SelectMany(m => m.Tags.Values).Should().NotContain("ws-tel");
         spans.SelectMany(s => s.TagObjects).Select(t => t.Value).Should().NotContain("ws-tel");
     }
+
+    [Test]
+    public async Task TrainingDecision_IsCountedByOutcomeAfterTheRecord_WithoutWorkspaceIds()
+    {
+        var measurements = new ConcurrentBag<(string Instrument, Dictionary<string, object?> Tags)>();
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (i, l) =>
+            {
+                if (i.Meter.Name == AiComplianceTelemetry.Name && i.Name == "aicompliance.training.decisions")
+                {
+                    l.EnableMeasurementEvents(i);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((i, _, tags, _) => measurements.Add((i.Name, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
+        meters.Start();
+        var sink = new Intercom.AiCompliance.Audit.InMemoryAuditSink();
+        await using var trail = new Intercom.AiCompliance.Audit.AuditTrail(sink);
+        var (adapters, _) = ScriptedAdapter.ForEveryProvider(TimeProvider.System);
+        var gate = new Intercom.AiCompliance.Training.TrainingGate(
+            new Intercom.AiCompliance.Training.TrainingConsentLedger(new Intercom.AiCompliance.Training.InMemoryConsentEventStore()),
+            new Intercom.AiCompliance.Training.InMemoryTrainingDataSink());
+        var router = new Intercom.AiCompliance.Routing.ProviderRouter(
+            new Intercom.AiCompliance.Routing.RoutingPlanner(ProviderCatalog.Create([Deployments.Make("a")]), Intercom.AiCompliance.Rules.ComplianceRuleSet.Default),
+            adapters, new Intercom.AiCompliance.Workspaces.InMemoryWorkspaceProfileStore([Requests.Profile("ws-tel-training")]), trail, trainingGate: gate);
+
+        await router.SendAsync(Requests.Make("ws-tel-training")).WaitAsync(TimeSpan.FromSeconds(10));
+        await router.WaitForTrainingOffersAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        measurements.Should().Contain(m => m.Tags.Count == 1 && Equals(m.Tags["aicompliance.outcome"], "offered"));
+        measurements.Should().OnlyContain(m => m.Tags.Keys.SequenceEqual(new[] { "aicompliance.outcome" }), "only the outcome: never a workspace id");
+        sink.Records.Single().TrainingDecision.Should().Be("decided-after-record");
+    }
 }
