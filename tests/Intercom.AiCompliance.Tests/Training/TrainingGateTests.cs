@@ -265,6 +265,40 @@ public class TrainingGateTests
     }
 
     [Test]
+    public async Task SendAsync_TrainingSinkStuck_OffersInFlightAreBoundedAndTheRestWithheld()
+    {
+        var sink = new GatedSink();
+        await using var rig = new Rig(sink: sink);
+        var bound = ProviderRouter.MaxTrainingOffersInFlight;
+        for (var i = 0; i <= bound; i++)
+        {
+            await rig.Router.SendAsync(Requests.Make("ws")).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        await Wait.Until(() => sink.RecordsStoredAtOffer.Count == bound && rig.Decisions.Count == 1, "the bound is reached and one offer is withheld");
+        rig.Decisions.Values.Single().Outcome.Should().Be("withheld-too-many-in-flight", "a stuck sink must not queue samples without bound");
+
+        sink.Open();
+        await rig.Router.WaitForTrainingOffersAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        sink.Offered.Should().HaveCount(bound);
+    }
+
+    [Test]
+    public async Task SendAsync_TrainingSinkSlowerThanTheOfferTimeout_OfferWithheld()
+    {
+        var sink = new GatedSink();
+        await using var rig = new Rig(sink: sink, options: new ProviderRouterOptions { TrainingOfferTimeout = TimeSpan.FromSeconds(5) });
+        var response = await rig.Router.SendAsync(Requests.Make("ws")).WaitAsync(TimeSpan.FromSeconds(10));
+        await Wait.Until(() => sink.RecordsStoredAtOffer.Count == 1, "the offer reached the sink");
+
+        rig.Clock.Advance(TimeSpan.FromSeconds(5));
+        await rig.Router.WaitForTrainingOffersAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        rig.Decisions[response.AuditEventId].Outcome.Should().Be("withheld-timed-out");
+        sink.Offered.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task SendAsync_CallerCancelsAfterTheAttemptSucceeded_RecordNamesTheDeploymentThatServed()
     {
         // A ledger backed by a database honours the token it is given, as this one does.
