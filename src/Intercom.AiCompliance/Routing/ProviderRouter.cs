@@ -410,6 +410,13 @@ public sealed partial class ProviderRouter : IProviderRouter
     private static AttemptFailedException Classify(Exception ex, string deploymentId, bool cutByDeadline)
     {
         var type = ex.GetType().Name;
+        if (cutByDeadline && ex is OperationCanceledException or TimeoutException or ProviderException { IsTransient: true })
+        {
+            // The request's own total deadline ended the attempt (however the adapter reported it): not the
+            // deployment's fault, so not counted against it.
+            return new(new AttemptFailure(deploymentId, type, ProviderFailureKind.Timeout, (ex as ProviderException)?.StatusCode), AttemptOutcome.Cancelled, false, null, true);
+        }
+
         switch (ex)
         {
             case ProviderException p:
@@ -420,9 +427,6 @@ public sealed partial class ProviderRouter : IProviderRouter
                     _ => AttemptOutcome.PermanentFailure,
                 };
                 return new(new AttemptFailure(deploymentId, type, p.Kind, p.StatusCode), outcome, p.IsTransient, p.RetryAfter, false);
-            case OperationCanceledException when cutByDeadline:
-                // The request's own total deadline ended the attempt: not the deployment's fault, so not counted.
-                return new(new AttemptFailure(deploymentId, type, ProviderFailureKind.Timeout, null), AttemptOutcome.Cancelled, false, null, true);
             case OperationCanceledException or TimeoutException:
                 // The attempt timeout, or a client-side timeout (HttpClient throws TaskCanceledException with an inner
                 // TimeoutException) while the caller had not cancelled: the deployment was too slow. Transient.
