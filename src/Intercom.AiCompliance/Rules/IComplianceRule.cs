@@ -15,7 +15,8 @@ public interface IComplianceRule
     /// <summary>
     /// The rule's name and every parameter that can change its answers (limits, lists, cut-off dates), as it goes into
     /// the policy fingerprint: two rules with different parameters must give different values. Defaults to
-    /// <see cref="Name"/>, which is right only for a rule without parameters.
+    /// <see cref="Name"/>, which is right only for a rule without parameters. Read once, when the planner is built:
+    /// a rule's parameters do not change for the life of its planner.
     /// </summary>
     string Fingerprint => Name;
 

@@ -13,7 +13,8 @@ public interface IRequestRule
 
     /// <summary>
     /// The rule's name and every parameter that can change its answers (size limits, lists), as it goes into the policy
-    /// fingerprint. Defaults to <see cref="Name"/>, which is right only for a rule without parameters.
+    /// fingerprint. Defaults to <see cref="Name"/>, which is right only for a rule without parameters. Read once,
+    /// when the planner is built: a rule's parameters do not change for the life of its planner.
     /// </summary>
     string Fingerprint => Name;
 
