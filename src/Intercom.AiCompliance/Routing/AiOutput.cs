@@ -26,12 +26,16 @@ public sealed record ChatOutput(ChatResponse Response) : AiOutput
     internal override void AppendTo(IncrementalHash hash)
     {
         // Every part of every message: an answer with an image or a tool call digests by all of it, not its text alone.
-        ContentMeasure.AppendInt(hash, Response.Messages.Count);
-        foreach (var m in Response.Messages)
+        var digest = new DigestWriter(hash, stackalloc byte[512]);
+        var messages = Response.Messages;
+        digest.Int(messages.Count);
+        for (var i = 0; i < messages.Count; i++)
         {
-            Append(hash, m.Role.Value);
-            ContentMeasure.Append(hash, m.Contents);
+            digest.Text(messages[i].Role.Value);
+            ContentMeasure.Append(ref digest, messages[i].Contents);
         }
+
+        digest.Flush();
     }
 
     internal override IEnumerable<string> Texts() => [Response.Text];

@@ -62,13 +62,16 @@ public sealed record ChatPayload(IReadOnlyList<ChatMessage> Messages, ChatOption
     internal override void AppendTo(IncrementalHash hash)
     {
         // Every part of every message, not only its text: two different images must not share a digest.
-        Append(hash, Options?.Instructions);
-        ContentMeasure.AppendInt(hash, Messages.Count);
-        foreach (var m in Messages)
+        var digest = new DigestWriter(hash, stackalloc byte[512]);
+        digest.Text(Options?.Instructions);
+        digest.Int(Messages.Count);
+        for (var i = 0; i < Messages.Count; i++)
         {
-            Append(hash, m.Role.Value);
-            ContentMeasure.Append(hash, m.Contents);
+            digest.Text(Messages[i].Role.Value);
+            ContentMeasure.Append(ref digest, Messages[i].Contents);
         }
+
+        digest.Flush();
     }
 
     internal override IEnumerable<string> Texts() => Messages.Select(m => m.Text);

@@ -53,51 +53,51 @@ internal static class ContentMeasure
         }
     }
 
-    /// <summary>Feeds every part of <paramref name="contents"/>, tagged by kind and length-prefixed, into <paramref name="hash"/>.</summary>
-    public static void Append(IncrementalHash hash, IList<AIContent> contents)
+    /// <summary>Feeds every part of <paramref name="contents"/>, tagged by kind and length-prefixed, into <paramref name="digest"/>.</summary>
+    public static void Append(ref DigestWriter digest, IList<AIContent> contents)
     {
-        AppendInt(hash, contents.Count);
+        digest.Int(contents.Count);
         for (var i = 0; i < contents.Count; i++)
         {
             switch (contents[i])
             {
                 case TextContent t:
-                    AppendText(hash, "text");
-                    AppendText(hash, t.Text);
+                    digest.Text("text");
+                    digest.Text(t.Text);
                     break;
                 case DataContent d:
-                    AppendText(hash, "data");
-                    AppendText(hash, d.MediaType);
-                    AppendInt(hash, d.Data.Length);
-                    hash.AppendData(d.Data.Span);
+                    digest.Text("data");
+                    digest.Text(d.MediaType);
+                    digest.Int(d.Data.Length);
+                    digest.Bytes(d.Data.Span);
                     break;
                 case UriContent u:
-                    AppendText(hash, "uri");
-                    AppendText(hash, u.MediaType);
-                    AppendText(hash, u.Uri.OriginalString);
+                    digest.Text("uri");
+                    digest.Text(u.MediaType);
+                    digest.Text(u.Uri.OriginalString);
                     break;
                 case TextReasoningContent r:
-                    AppendText(hash, "reasoning");
-                    AppendText(hash, r.Text);
-                    AppendText(hash, r.ProtectedData);
+                    digest.Text("reasoning");
+                    digest.Text(r.Text);
+                    digest.Text(r.ProtectedData);
                     break;
                 case FunctionCallContent f:
-                    AppendText(hash, "function-call");
-                    AppendText(hash, f.CallId);
-                    AppendText(hash, f.Name);
-                    AppendText(hash, JsonOf(f.Arguments, typeof(IDictionary<string, object?>)));
+                    digest.Text("function-call");
+                    digest.Text(f.CallId);
+                    digest.Text(f.Name);
+                    digest.Text(JsonOf(f.Arguments, typeof(IDictionary<string, object?>)));
                     break;
                 case FunctionResultContent f:
-                    AppendText(hash, "function-result");
-                    AppendText(hash, f.CallId);
-                    AppendText(hash, JsonOf(f.Result, typeof(object)));
+                    digest.Text("function-result");
+                    digest.Text(f.CallId);
+                    digest.Text(JsonOf(f.Result, typeof(object)));
                     break;
                 case { } other:
-                    AppendText(hash, other.GetType().FullName);
-                    AppendText(hash, JsonOf(other, typeof(AIContent)));
+                    digest.Text(other.GetType().FullName);
+                    digest.Text(JsonOf(other, typeof(AIContent)));
                     break;
                 default:
-                    AppendText(hash, "null");
+                    digest.Text("null");
                     break;
             }
         }
@@ -138,6 +138,69 @@ internal static class ContentMeasure
         catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException or ArgumentException)
         {
             return string.Empty;
+        }
+    }
+}
+
+/// <summary>
+/// Gathers the many small pieces of a digest (tags, lengths, short texts) in a stack buffer and hands them to the
+/// keyed hash in few calls: each call into the hash costs far more than copying a few bytes.
+/// </summary>
+internal ref struct DigestWriter(IncrementalHash hash, Span<byte> buffer)
+{
+    private readonly IncrementalHash _hash = hash;
+    private readonly Span<byte> _buffer = buffer;
+    private int _used;
+
+    /// <summary>A length or count.</summary>
+    public void Int(int value)
+    {
+        if (_buffer.Length - _used < 4)
+        {
+            Flush();
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer[_used..], value);
+        _used += 4;
+    }
+
+    /// <summary>A text, length-prefixed.</summary>
+    public void Text(string? text)
+    {
+        text ??= string.Empty;
+        Int(text.Length);
+        Bytes(MemoryMarshal.AsBytes(text.AsSpan()));
+    }
+
+    /// <summary>Raw bytes.</summary>
+    public void Bytes(ReadOnlySpan<byte> data)
+    {
+        if (data.Length <= _buffer.Length - _used)
+        {
+            data.CopyTo(_buffer[_used..]);
+            _used += data.Length;
+            return;
+        }
+
+        Flush();
+        if (data.Length <= _buffer.Length)
+        {
+            data.CopyTo(_buffer);
+            _used = data.Length;
+        }
+        else
+        {
+            _hash.AppendData(data);
+        }
+    }
+
+    /// <summary>Hands whatever is buffered to the hash; call once at the end.</summary>
+    public void Flush()
+    {
+        if (_used > 0)
+        {
+            _hash.AppendData(_buffer[.._used]);
+            _used = 0;
         }
     }
 }
