@@ -13,14 +13,43 @@ public sealed class PersonalDataDetector
     {
         ArgumentNullException.ThrowIfNull(recognizers);
         _recognizers = recognizers.ToArray();
+        if (Array.IndexOf(_recognizers, null) >= 0)
+        {
+            throw new ArgumentException("A recognizer in the list is null.", nameof(recognizers));
+        }
     }
 
-    /// <summary>The built-in recognizers: structured identifiers first, then the workspace's references and participants.</summary>
-    public static PersonalDataDetector Default { get; } = new IPersonalDataRecognizer[]
+    /// <summary>
+    /// The built-in recognizers: every structured identifier in one pass (<see cref="StructuredDataRecognizer"/>), then
+    /// the workspace's references and the conversation's participants. No named-entity model.
+    /// </summary>
+    public static PersonalDataDetector Default { get; } = Create([]);
+
+    /// <summary>
+    /// The built-in recognizers followed by named-entity models (for names, places and organisations the workspace
+    /// context does not list). A model's entity is kept when its score is at least <paramref name="minimumScore"/>;
+    /// where it overlaps a rule-based match of the same length, the rule-based one wins.
+    /// </summary>
+    /// <param name="entityRecognizers">The models, for example every <see cref="IEntityRecognizer"/> registered in DI.</param>
+    /// <param name="minimumScore">The lowest score kept, from 0 to 1 (default 0.5).</param>
+    /// <param name="structured">The structured-identifier recognizer (default: <see cref="StructuredDataRecognizer"/> with its defaults).</param>
+    public static PersonalDataDetector Create(IEnumerable<IEntityRecognizer> entityRecognizers, float minimumScore = 0.5f, StructuredDataRecognizer? structured = null)
     {
-        new EmailRecognizer(), new PersonalUrlRecognizer(), new IbanRecognizer(), new PaymentCardRecognizer(), new SsnRecognizer(),
-        new IpAddressRecognizer(), new PhoneNumberRecognizer(), new CustomerReferenceRecognizer(), new ParticipantNameRecognizer(),
-    }.ToDetector();
+        ArgumentNullException.ThrowIfNull(entityRecognizers);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumScore, 0f);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minimumScore, 1f);
+        var recognizers = new List<IPersonalDataRecognizer>
+        {
+            structured ?? new StructuredDataRecognizer(), new CustomerReferenceRecognizer(), new ParticipantNameRecognizer(),
+        };
+        foreach (var model in entityRecognizers)
+        {
+            ArgumentNullException.ThrowIfNull(model, nameof(entityRecognizers));
+            recognizers.Add(new EntityRecognizerAdapter(model, minimumScore));
+        }
+
+        return new PersonalDataDetector(recognizers);
+    }
 
     /// <summary>Finds every piece of personal data, without overlaps, in text order.</summary>
     public IReadOnlyList<PersonalDataMatch> Detect(string text, RecognitionContext context)
@@ -32,7 +61,7 @@ public sealed class PersonalDataDetector
             return [];
         }
 
-        var found = new List<(PersonalDataMatch Match, int Priority)>();
+        var found = new List<Candidate>();
         var buffer = new List<PersonalDataMatch>();
         for (var i = 0; i < _recognizers.Length; i++)
         {
@@ -40,32 +69,81 @@ public sealed class PersonalDataDetector
             _recognizers[i].Recognize(text, context, buffer);
             foreach (var m in buffer)
             {
-                if (m.Length > 0 && m.Index >= 0 && m.End <= text.Length)
+                if (m.Length > 0 && m.Index >= 0 && m.End <= text.Length && m.Kind.Name is not null)
                 {
-                    found.Add((m, i));
+                    found.Add(new(m, i));
                 }
             }
         }
 
-        // Longest first, then by priority, then by position; keep each one that does not overlap one already kept.
-        found.Sort((a, b) => a.Match.Length != b.Match.Length ? b.Match.Length.CompareTo(a.Match.Length)
+        if (found.Count == 0)
+        {
+            return [];
+        }
+
+        // In text order, overlapping matches form clusters; most clusters hold one match. Inside a cluster, keep the
+        // longest first, then by priority, then by position, each one that does not overlap one already kept.
+        found.Sort(static (a, b) => a.Match.Index != b.Match.Index ? a.Match.Index.CompareTo(b.Match.Index) : b.Match.Length.CompareTo(a.Match.Length));
+        var kept = new List<PersonalDataMatch>(found.Count);
+        var cluster = new List<Candidate>();
+        var start = 0;
+        while (start < found.Count)
+        {
+            var end = start + 1;
+            var clusterEnd = found[start].Match.End;
+            while (end < found.Count && found[end].Match.Index < clusterEnd)
+            {
+                clusterEnd = Math.Max(clusterEnd, found[end].Match.End);
+                end++;
+            }
+
+            if (end == start + 1)
+            {
+                kept.Add(found[start].Match);
+            }
+            else
+            {
+                Resolve(found, start, end, cluster, kept);
+            }
+
+            start = end;
+        }
+
+        return kept;
+    }
+
+    private static void Resolve(List<Candidate> found, int start, int end, List<Candidate> cluster, List<PersonalDataMatch> kept)
+    {
+        cluster.Clear();
+        for (var i = start; i < end; i++)
+        {
+            cluster.Add(found[i]);
+        }
+
+        cluster.Sort(static (a, b) => a.Match.Length != b.Match.Length ? b.Match.Length.CompareTo(a.Match.Length)
             : a.Priority != b.Priority ? a.Priority.CompareTo(b.Priority)
             : a.Match.Index.CompareTo(b.Match.Index));
-        var kept = new List<PersonalDataMatch>();
-        foreach (var (m, _) in found)
+        var first = kept.Count;
+        foreach (var (m, _) in cluster)
         {
-            if (!kept.Exists(k => m.Index < k.End && k.Index < m.End))
+            var overlaps = false;
+            for (var k = first; k < kept.Count; k++)
+            {
+                if (m.Index < kept[k].End && kept[k].Index < m.End)
+                {
+                    overlaps = true;
+                    break;
+                }
+            }
+
+            if (!overlaps)
             {
                 kept.Add(m);
             }
         }
 
-        kept.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return kept;
+        kept.Sort(first, kept.Count - first, Comparer<PersonalDataMatch>.Create(static (a, b) => a.Index.CompareTo(b.Index)));
     }
-}
 
-internal static class DetectorExtensions
-{
-    public static PersonalDataDetector ToDetector(this IEnumerable<IPersonalDataRecognizer> recognizers) => new(recognizers);
+    private readonly record struct Candidate(PersonalDataMatch Match, int Priority);
 }
