@@ -61,31 +61,40 @@ public sealed class PersonalDataDetector
             return [];
         }
 
-        var found = new List<Candidate>();
-        var buffer = new List<PersonalDataMatch>();
-        for (var i = 0; i < _recognizers.Length; i++)
+        // The recognizers write straight into one reusable list per thread, tagged with their priority (a fresh one
+        // if a recognizer runs a detector itself).
+        var sink = Sink is { InUse: false } cached ? cached : Sink = new CandidateSink();
+        sink.InUse = true;
+        var found = sink.Found;
+        found.Clear();
+        try
         {
-            buffer.Clear();
-            _recognizers[i].Recognize(text, context, buffer);
-            foreach (var m in buffer)
+            for (var i = 0; i < _recognizers.Length; i++)
             {
-                if (m.Length > 0 && m.Index >= 0 && m.End <= text.Length && m.Kind.Name is not null)
-                {
-                    found.Add(new(m, i));
-                }
+                sink.Start(i, text.Length);
+                _recognizers[i].Recognize(text, context, sink);
+            }
+
+            return found.Count == 0 ? [] : Resolve(found);
+        }
+        finally
+        {
+            sink.InUse = false;
+            found.Clear();
+            if (found.Capacity > 4096)
+            {
+                found.Capacity = 256;
             }
         }
+    }
 
-        if (found.Count == 0)
-        {
-            return [];
-        }
-
+    private static List<PersonalDataMatch> Resolve(List<Candidate> found)
+    {
         // In text order, overlapping matches form clusters; most clusters hold one match. Inside a cluster, keep the
         // longest first, then by priority, then by position, each one that does not overlap one already kept.
         found.Sort(static (a, b) => a.Match.Index != b.Match.Index ? a.Match.Index.CompareTo(b.Match.Index) : b.Match.Length.CompareTo(a.Match.Length));
         var kept = new List<PersonalDataMatch>(found.Count);
-        var cluster = new List<Candidate>();
+        List<Candidate>? cluster = null;
         var start = 0;
         while (start < found.Count)
         {
@@ -103,7 +112,7 @@ public sealed class PersonalDataDetector
             }
             else
             {
-                Resolve(found, start, end, cluster, kept);
+                Resolve(found, start, end, cluster ??= [], kept);
             }
 
             start = end;
@@ -145,5 +154,64 @@ public sealed class PersonalDataDetector
         kept.Sort(first, kept.Count - first, Comparer<PersonalDataMatch>.Create(static (a, b) => a.Index.CompareTo(b.Index)));
     }
 
+    [ThreadStatic]
+    private static CandidateSink? Sink;
+
     private readonly record struct Candidate(PersonalDataMatch Match, int Priority);
+
+    /// <summary>Collects matches with the current recognizer's priority, dropping any that fall outside the text.</summary>
+    private sealed class CandidateSink : ICollection<PersonalDataMatch>
+    {
+        private int _priority;
+        private int _length;
+
+        public List<Candidate> Found { get; } = new(256);
+
+        public bool InUse { get; set; }
+
+        public int Count => Found.Count;
+
+        public bool IsReadOnly => false;
+
+        public void Start(int priority, int length) => (_priority, _length) = (priority, length);
+
+        public void Add(PersonalDataMatch item)
+        {
+            if (item.Length > 0 && item.Index >= 0 && item.End <= _length && item.Kind.Name is not null)
+            {
+                Found.Add(new(item, _priority));
+            }
+        }
+
+        public void Clear() => Found.RemoveAll(c => c.Priority == _priority);
+
+        public bool Contains(PersonalDataMatch item) => Found.Exists(c => c.Priority == _priority && c.Match == item);
+
+        public void CopyTo(PersonalDataMatch[] array, int arrayIndex)
+        {
+            foreach (var c in Found)
+            {
+                if (c.Priority == _priority)
+                {
+                    array[arrayIndex++] = c.Match;
+                }
+            }
+        }
+
+        public bool Remove(PersonalDataMatch item)
+        {
+            var i = Found.FindIndex(c => c.Priority == _priority && c.Match == item);
+            if (i < 0)
+            {
+                return false;
+            }
+
+            Found.RemoveAt(i);
+            return true;
+        }
+
+        public IEnumerator<PersonalDataMatch> GetEnumerator() => Found.Where(c => c.Priority == _priority).Select(c => c.Match).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

@@ -45,7 +45,8 @@ internal static class PhoneNumberValidator
         for (var ccLength = 1; ccLength <= 3; ccLength++)
         {
             var cc = ToInt(digits[..ccLength]);
-            if (Util.GetRegionCodeForCountryCode(cc) is "ZZ")
+            var main = Util.GetRegionCodeForCountryCode(cc);
+            if (main is "ZZ")
             {
                 continue;
             }
@@ -56,8 +57,9 @@ internal static class PhoneNumberValidator
                 return false;
             }
 
+            // Most calling codes have one main region: asking it first avoids IsValidNumber's search over all of them.
             var number = Build(cc, national);
-            return Util.IsValidNumber(number) || (lenient && Util.IsPossibleNumber(number));
+            return Util.IsValidNumberForRegion(number, main) || Util.IsValidNumber(number) || (lenient && Util.IsPossibleNumber(number));
         }
 
         return false;

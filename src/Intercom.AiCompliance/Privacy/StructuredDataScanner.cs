@@ -268,23 +268,22 @@ internal sealed class StructuredDataScanner
             tail = tail[..question];
         }
 
-        var segments = new List<Range>();
+        // Path segments; a people-like one counts only when a non-empty segment follows it.
+        var previousWasPeople = false;
         foreach (var range in tail.Split('/'))
         {
-            if (tail[range].Length > 0)
+            var segment = tail[range];
+            if (segment.Length == 0)
             {
-                segments.Add(range);
+                continue;
             }
-        }
 
-        for (var i = 0; i < segments.Count; i++)
-        {
-            var segment = tail[segments[i]];
-            if (segment.Contains('@') || segment.Contains("%40", StringComparison.OrdinalIgnoreCase) || CountDigits(segment) >= 4
-                || (i < segments.Count - 1 && PeopleLookup.Contains(segment)))
+            if (previousWasPeople || segment.Contains('@') || segment.Contains("%40", StringComparison.OrdinalIgnoreCase) || CountDigits(segment) >= 4)
             {
                 return true;
             }
+
+            previousWasPeople = PeopleLookup.Contains(segment);
         }
 
         return false;
