@@ -735,7 +735,10 @@ internal sealed class StructuredDataScanner
         for (var j = last; j >= g; j--)
         {
             var count = lengths[j - g];
-            if (count < 12 || !IsCardShaped(g, j, count, digits[0]))
+            // Only numbers that start like a card network's count: others are left to the telephone check. A window
+            // followed by another group of four in the same run is the front of a longer number, never a card itself.
+            if (count < 12 || !IsCardShaped(g, j, count) || !PaymentCardRecognizer.HasKnownPrefix(digits[..count])
+                || (j < last && _groups[j + 1].Length == 4))
             {
                 continue;
             }
@@ -745,20 +748,20 @@ internal sealed class StructuredDataScanner
                 shaped = j;
             }
 
-            if (PaymentCardRecognizer.IsLuhnValid(digits[..count]) && PaymentCardRecognizer.HasKnownPrefix(digits[..count]))
+            if (PaymentCardRecognizer.IsLuhnValid(digits[..count]))
             {
                 Emit(_groups[g].Start, _groups[j].End, StructuredKinds.Card, PersonalDataKind.Card);
                 return j - g + 1;
             }
         }
 
-        // Card-shaped but failing Luhn or the networks' prefixes: not a card, and not to be re-read as a telephone number.
+        // Card-shaped with a network's prefix but failing Luhn: not a card, and not to be re-read as a telephone number.
         return shaped < 0 ? 0 : shaped - g + 1;
     }
 
-    private bool IsCardShaped(int g, int last, int digits, char first)
+    private bool IsCardShaped(int g, int last, int digits)
     {
-        if (digits < 12 || digits > 19 || (digits == 12 && first is not ('0' or '5' or '6')))
+        if (digits is < 12 or > 19)
         {
             return false;
         }

@@ -1,0 +1,93 @@
+using Intercom.AiCompliance.Privacy;
+using Intercom.AiCompliance.Workspaces;
+
+namespace Intercom.AiCompliance.Tests.Privacy;
+
+public class PersonalDataDetectorTests
+{
+    private sealed class ScriptedModel(params RecognizedEntity[] entities) : IEntityRecognizer
+    {
+        public void RecognizeEntities(string text, ICollection<RecognizedEntity> found)
+        {
+            foreach (var e in entities)
+            {
+                found.Add(e);
+            }
+        }
+    }
+
+    private sealed class BrokenModel : IEntityRecognizer
+    {
+        public void RecognizeEntities(string text, ICollection<RecognizedEntity> found) => throw new InvalidOperationException("model failed");
+    }
+
+    [Test]
+    public void Create_WithEntityRecognizer_AddsItsEntitiesAtOrAboveTheThreshold()
+    {
+        const string text = "Krisztián lives in Lisbon and works at Persint.";
+        var model = new ScriptedModel(
+            new RecognizedEntity(0, 9, PersonalDataKind.Person, 0.97f),
+            new RecognizedEntity(19, 6, PersonalDataKind.Location, 0.91f),
+            new RecognizedEntity(39, 7, PersonalDataKind.Organization, 0.40f));
+        var detector = PersonalDataDetector.Create([model], minimumScore: 0.5f);
+
+        var matches = detector.Detect(text, RecognitionContext.Empty);
+
+        matches.Select(m => (m.Kind, text.Substring(m.Index, m.Length)))
+            .Should().Equal((PersonalDataKind.Person, "Krisztián"), (PersonalDataKind.Location, "Lisbon"));
+        new Anonymizer(detector).Anonymize(text, RecognitionContext.Empty).Should().Be("[PERSON] lives in [LOCATION] and works at Persint.");
+    }
+
+    [Test]
+    public void Create_ModelOverlappingARuleBasedMatchOfTheSameLength_RuleBasedWins()
+    {
+        const string text = "Mail a@b.io now";
+        var detector = PersonalDataDetector.Create([new ScriptedModel(new RecognizedEntity(5, 6, PersonalDataKind.Person, 0.99f))]);
+        detector.Detect(text, RecognitionContext.Empty).Should().ContainSingle().Which.Kind.Should().Be(PersonalDataKind.Email);
+    }
+
+    [Test]
+    public void Detect_ModelThrows_ExceptionReachesTheCaller()
+    {
+        // The anonymiser and egress redaction fail closed on an exception; a detector must not swallow it.
+        var detector = PersonalDataDetector.Create([new BrokenModel()]);
+        var act = () => detector.Detect("Jane lives in Lisbon", RecognitionContext.Empty);
+        act.Should().Throw<InvalidOperationException>();
+    }
+
+    [Test]
+    public void Detect_EntitiesOutsideTheText_AreDropped()
+    {
+        var detector = PersonalDataDetector.Create([new ScriptedModel(new RecognizedEntity(3, 50, PersonalDataKind.Person, 1f), new RecognizedEntity(-1, 2, PersonalDataKind.Person, 1f))]);
+        detector.Detect("short text", RecognitionContext.Empty).Should().BeEmpty();
+    }
+
+    [TestCase(-0.1f)]
+    [TestCase(1.1f)]
+    public void Create_ScoreOutsideZeroToOne_Throws(float score) =>
+        FluentActions.Invoking(() => PersonalDataDetector.Create([], score)).Should().Throw<ArgumentOutOfRangeException>();
+
+    [Test]
+    public void Detect_OverlappingMatches_LongestWinsThenPriority()
+    {
+        var context = new RecognitionContext(new CustomerReferences { Domains = ["acme.com"], CompanyNames = ["Acme"] }, ["Jane"]);
+        var text = "Write to jane@acme.com or visit support.acme.com, Acme's site";
+        PersonalDataDetector.Default.Detect(text, context).Select(m => (m.Kind.Name, text.Substring(m.Index, m.Length)))
+            .Should().Equal(("EMAIL", "jane@acme.com"), ("DOMAIN", "support.acme.com"), ("COMPANY", "Acme"));
+    }
+
+    [Test]
+    public void Detect_RecognizerThatRunsADetectorItself_DoesNotCorruptTheOuterResult()
+    {
+        var inner = PersonalDataDetector.Default;
+        var nested = new PersonalDataDetector([new StructuredDataRecognizer(), new NestingRecognizer(inner)]);
+        nested.Detect("a@b.io and 4111 1111 1111 1111", RecognitionContext.Empty).Select(m => m.Kind)
+            .Should().Equal(PersonalDataKind.Email, PersonalDataKind.Card);
+    }
+
+    private sealed class NestingRecognizer(PersonalDataDetector inner) : IPersonalDataRecognizer
+    {
+        public void Recognize(string text, RecognitionContext context, ICollection<PersonalDataMatch> matches) =>
+            inner.Detect("x@y.io", context).Should().ContainSingle();
+    }
+}
