@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Intercom.AiCompliance.Privacy;
 
 /// <summary>
@@ -92,7 +94,7 @@ public sealed class PersonalDataDetector
     {
         // In text order, overlapping matches form clusters; most clusters hold one match. Inside a cluster, keep the
         // longest first, then by priority, then by position, each one that does not overlap one already kept.
-        found.Sort(static (a, b) => a.Match.Index != b.Match.Index ? a.Match.Index.CompareTo(b.Match.Index) : b.Match.Length.CompareTo(a.Match.Length));
+        CollectionsMarshal.AsSpan(found).Sort(default(ByIndexThenLongest));
         var kept = new List<PersonalDataMatch>(found.Count);
         List<Candidate>? cluster = null;
         var start = 0;
@@ -158,6 +160,13 @@ public sealed class PersonalDataDetector
     private static CandidateSink? Sink;
 
     private readonly record struct Candidate(PersonalDataMatch Match, int Priority);
+
+    /// <summary>Text order, the longer first at one position; a struct so the sort is specialised, not a delegate call per comparison.</summary>
+    private readonly struct ByIndexThenLongest : IComparer<Candidate>
+    {
+        public int Compare(Candidate a, Candidate b) =>
+            a.Match.Index != b.Match.Index ? a.Match.Index.CompareTo(b.Match.Index) : b.Match.Length.CompareTo(a.Match.Length);
+    }
 
     /// <summary>Collects matches with the current recognizer's priority, dropping any that fall outside the text.</summary>
     private sealed class CandidateSink : ICollection<PersonalDataMatch>
