@@ -85,6 +85,30 @@ public class PersonalDataDetectorTests
             .Should().Equal(PersonalDataKind.Email, PersonalDataKind.Card);
     }
 
+    [Test]
+    public void Detect_RecognizerReportingOutOfTextOrder_ResultIsStillInTextOrderWithoutOverlaps()
+    {
+        const string text = "aa a@b.io bb 4111 1111 1111 1111 cc dd";
+        var detector = new PersonalDataDetector([new StructuredDataRecognizer(), new ReversedRecognizer()]);
+        var matches = detector.Detect(text, RecognitionContext.Empty);
+        matches.Select(m => (m.Kind.Name, text.Substring(m.Index, m.Length))).Should().Equal(
+            ("PERSON", "aa"), ("EMAIL", "a@b.io"), ("PERSON", "bb"), ("CARD", "4111 1111 1111 1111"), ("PERSON", "cc"), ("PERSON", "dd"));
+    }
+
+    /// <summary>Reports every two-letter word, last first, plus one overlapping the e-mail (which must lose: shorter).</summary>
+    private sealed class ReversedRecognizer : IPersonalDataRecognizer
+    {
+        public void Recognize(string text, RecognitionContext context, ICollection<PersonalDataMatch> matches)
+        {
+            foreach (var word in new[] { "dd", "cc", "bb", "aa" })
+            {
+                matches.Add(new(text.IndexOf(word, StringComparison.Ordinal), 2, PersonalDataKind.Person));
+            }
+
+            matches.Add(new(text.IndexOf('@', StringComparison.Ordinal) - 1, 2, PersonalDataKind.Person));
+        }
+    }
+
     private sealed class NestingRecognizer(PersonalDataDetector inner) : IPersonalDataRecognizer
     {
         public void Recognize(string text, RecognitionContext context, ICollection<PersonalDataMatch> matches) =>
