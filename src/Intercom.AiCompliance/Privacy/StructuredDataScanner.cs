@@ -420,27 +420,45 @@ internal sealed class StructuredDataScanner
         var chars = 0;
         var endCount = 0;
         var p = start;
+
+        // One unbroken token, or groups of four separated by single spaces with a shorter last group, as IBANs are
+        // printed. Words after it ("... 7654 32 today", "AB12 call me") are never part of it.
         while (p < s.Length && chars < 34)
         {
-            if (char.IsAsciiLetterOrDigit(s[p]))
+            var tokenStart = p;
+            while (p < s.Length && char.IsAsciiLetterOrDigit(s[p]) && chars < 34)
             {
                 buffer[chars++] = s[p++];
-                if (p == s.Length || !char.IsAsciiLetterOrDigit(s[p]))
-                {
-                    ends[endCount] = p;
-                    endCount++;
-                }
-
-                continue;
             }
 
-            if (s[p] == ' ' && chars >= 4 && p + 1 < s.Length && char.IsAsciiLetterOrDigit(s[p + 1]))
+            var token = p - tokenStart;
+            if (p < s.Length && char.IsLetterOrDigit(s[p]))
             {
-                p++;
-                continue;
+                // Runs on past 34 characters or into a non-ASCII letter: not an IBAN's end.
+                break;
             }
 
-            break;
+            ends[endCount++] = p;
+            var grouped = token == 4;
+            if (!grouped || p + 1 >= s.Length || s[p] != ' ' || !char.IsAsciiLetterOrDigit(s[p + 1]))
+            {
+                break;
+            }
+
+            // The next group joins only if it is four characters, or a shorter last one.
+            var next = p + 1;
+            var q = next;
+            while (q < s.Length && char.IsAsciiLetterOrDigit(s[q]))
+            {
+                q++;
+            }
+
+            if (q - next > 4 || (q < s.Length && char.IsLetterOrDigit(s[q])))
+            {
+                break;
+            }
+
+            p = next;
         }
 
         if (chars < 15)

@@ -125,6 +125,10 @@ public class StructuredDataRecognizerTests
     public void Recognize_Iban_AnyCaseAndGrouping(string text, string iban) =>
         Found(text).Should().Equal(("IBAN", iban));
 
+    [Test]
+    public void Recognize_IbanShapedWordFollowedByWords_DoesNotSwallowWhatFollows() =>
+        Found("Ticket AB12 please call 020 7946 0958 today, ref DE12 3456 please").Should().Equal(("PHONE", "020 7946 0958"));
+
     [TestCase("SSN 123-45-6789", "123-45-6789")]
     [TestCase("ssn 123 45 6789", "123 45 6789")]
     public void Recognize_Ssn(string text, string ssn) => Found(text).Should().Equal(("SSN", ssn));
