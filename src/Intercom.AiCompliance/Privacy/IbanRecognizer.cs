@@ -2,7 +2,7 @@ namespace Intercom.AiCompliance.Privacy;
 
 /// <summary>
 /// IBANs with a known country length (or 15 to 34 characters otherwise) that pass the ISO 13616 mod-97 check, written
-/// in one block or in groups separated by single spaces, in either case. Part of <see cref="StructuredDataRecognizer"/>.
+/// in one block or in space-separated groups of four (the last may be shorter), in either case. Part of <see cref="StructuredDataRecognizer"/>.
 /// </summary>
 public sealed class IbanRecognizer : IPersonalDataRecognizer
 {

@@ -109,6 +109,25 @@ public class PersonalDataDetectorTests
         }
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public void Detect_ManyThreadsAtOnce_SameResultsAsOneThread(CancellationToken token)
+    {
+        var context = new RecognitionContext(new CustomerReferences { CompanyNames = ["Acme Inc."], Domains = ["acme.com"] }, ["Maria Lopez"]);
+        var texts = Enumerable.Range(0, 64).Select(i =>
+            $"Maria {i}: mail maria{i}@acme.com, call +44 20 7946 09{i % 100:00}, card 4111 1111 1111 1111, IP 10.0.0.{i}, Acme Inc. {new string('x', i)}").ToArray();
+        var expected = texts.Select(t => PersonalDataDetector.Default.Detect(t, context).ToArray()).ToArray();
+
+        var results = new PersonalDataMatch[texts.Length * 8][];
+        Parallel.For(0, results.Length, new ParallelOptions { CancellationToken = token, MaxDegreeOfParallelism = 8 },
+            i => results[i] = PersonalDataDetector.Default.Detect(texts[i % texts.Length], context).ToArray());
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            results[i].Should().Equal(expected[i % texts.Length]);
+        }
+    }
+
     private sealed class NestingRecognizer(PersonalDataDetector inner) : IPersonalDataRecognizer
     {
         public void Recognize(string text, RecognitionContext context, ICollection<PersonalDataMatch> matches) =>
