@@ -36,7 +36,7 @@ internal sealed class StructuredDataScanner
     private static readonly SearchValues<char> UrlStop = SearchValues.Create(" \t\r\n\f\v<>\"'`\u00A0");
     private static readonly SearchValues<string> PhoneWords = SearchValues.Create(
         ["phone", "tel", "mobile", "cell", "fax", "call", "ring", "sms", "text", "message", "whatsapp", "desk", "landline",
-         "dial", "answering", "number"],
+         "dial", "answering"],
         StringComparison.OrdinalIgnoreCase);
 
     private static readonly HashSet<string> PeopleSegments = new(StringComparer.OrdinalIgnoreCase)
