@@ -27,11 +27,16 @@ public class AnonymizationBenchmarks
     private string _text = null!;
     private RecognitionContext _context = null!;
 
-    [GlobalSetup]
-    public void Setup()
+    /// <summary>The workspace context used: a company, a domain, an address and a participant.</summary>
+    internal static RecognitionContext Context { get; } = new(
+        new CustomerReferences { CompanyNames = ["Acme Inc."], Domains = ["acme.com"], PostalAddresses = ["221B Baker Street, London NW1 6XE"] },
+        ["Maria Lopez"]);
+
+    /// <summary>The conversation lines repeated to <paramref name="length"/> characters.</summary>
+    internal static string Conversation(int length)
     {
         var sb = new StringBuilder();
-        while (sb.Length < 64 * 1024)
+        while (sb.Length < length)
         {
             foreach (var line in Lines)
             {
@@ -39,10 +44,14 @@ public class AnonymizationBenchmarks
             }
         }
 
-        _text = sb.ToString(0, 64 * 1024);
-        _context = new RecognitionContext(
-            new CustomerReferences { CompanyNames = ["Acme Inc."], Domains = ["acme.com"], PostalAddresses = ["221B Baker Street, London NW1 6XE"] },
-            ["Maria Lopez"]);
+        return sb.ToString(0, length);
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _text = Conversation(64 * 1024);
+        _context = Context;
     }
 
     [Benchmark(Description = "Anonymise 64 KB of conversation")]

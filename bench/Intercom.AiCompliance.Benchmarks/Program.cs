@@ -7,6 +7,13 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks              (every benchmark, short runs)
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --filter *Plan*
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --quick  (CI: proves each runs once; no timings judged)
+//   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --evaluate-privacy [--urls every] [--iou 0.5] [--errors]
+//     (detector quality on presidio-research's synthetic data set, read from ../shared/data/presidio-synth/; see docs/privacy.md)
+if (args.Contains("--evaluate-privacy"))
+{
+    return Intercom.AiCompliance.Benchmarks.PrivacyEvaluation.Run(args);
+}
+
 var quick = args.Contains("--quick");
 var rest = args.Where(a => a != "--quick").ToArray();
 IConfig config = quick

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Intercom.AiCompliance.Privacy;
 
 /// <summary>
@@ -24,14 +22,32 @@ public sealed class Anonymizer
             return text;
         }
 
-        var sb = new StringBuilder(text.Length);
-        var at = 0;
+        // The result's length is known, so it is written once in place: no builder, no second copy of a large text.
+        var length = text.Length;
         foreach (var m in matches)
         {
-            sb.Append(text, at, m.Index - at).Append(m.Kind.Placeholder);
-            at = m.End;
+            length += (m.Kind.Name ?? string.Empty).Length + 2 - m.Length;
         }
 
-        return sb.Append(text, at, text.Length - at).ToString();
+        return string.Create(length, (text, matches), static (span, state) =>
+        {
+            var (source, found) = state;
+            var at = 0;
+            var written = 0;
+            foreach (var m in found)
+            {
+                source.AsSpan(at, m.Index - at).CopyTo(span[written..]);
+                written += m.Index - at;
+                // The placeholder, [NAME], written in place rather than allocated per match.
+                var name = m.Kind.Name ?? string.Empty;
+                span[written++] = '[';
+                name.CopyTo(span[written..]);
+                written += name.Length;
+                span[written++] = ']';
+                at = m.End;
+            }
+
+            source.AsSpan(at).CopyTo(span[written..]);
+        });
     }
 }

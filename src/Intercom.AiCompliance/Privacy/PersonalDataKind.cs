@@ -45,8 +45,14 @@ public readonly record struct PersonalDataKind
     /// <summary>A URL that carries personal path segments or query values.</summary>
     public static PersonalDataKind Url { get; } = new("URL");
 
-    /// <summary>A participant's name.</summary>
+    /// <summary>A person's name: a participant's, or one a named-entity model found.</summary>
     public static PersonalDataKind Person { get; } = new("PERSON");
+
+    /// <summary>A place (city, region, country, street) found by a named-entity model.</summary>
+    public static PersonalDataKind Location { get; } = new("LOCATION");
+
+    /// <summary>An organisation found by a named-entity model (the workspace's own names are <see cref="Company"/>).</summary>
+    public static PersonalDataKind Organization { get; } = new("ORGANIZATION");
 
     /// <summary>The customer's company name or alias.</summary>
     public static PersonalDataKind Company { get; } = new("COMPANY");
