@@ -1,0 +1,62 @@
+namespace Intercom.AiCompliance.Audit;
+
+/// <summary>Why the audit trail could not store a record.</summary>
+public enum AuditWriteFailure
+{
+    /// <summary>The sink threw.</summary>
+    SinkFailed = 1,
+
+    /// <summary>The sink did not finish within the trail's write timeout.</summary>
+    TimedOut = 2,
+
+    /// <summary>An earlier write has not finished after its timeout: no write starts until it does.</summary>
+    SinkStuck = 3,
+
+    /// <summary>The trail is shut down (or gave up waiting while shutting down).</summary>
+    ShutDown = 4,
+
+    /// <summary>The last stored record does not verify under the chain keys: the chain will not be built on it.</summary>
+    ChainHeadInvalid = 5,
+}
+
+/// <summary>
+/// The audit trail could not store a record. With the default fail-closed policy, the request fails too.
+/// </summary>
+/// <remarks>
+/// It carries no inner exception: a sink's exception may quote whatever it was handling (a connection string, a
+/// record, a path with a name in it), so only its type name and HResult are kept, in <see cref="SinkErrorType"/> and
+/// <see cref="SinkErrorCode"/>. The message names the sink, the failure and the number of records; never content.
+/// </remarks>
+public sealed class AuditWriteException : Exception
+{
+    /// <summary>Creates the exception with a message that holds no content.</summary>
+    public AuditWriteException(string message)
+        : this(message, AuditWriteFailure.SinkFailed)
+    {
+    }
+
+    /// <summary>Creates the exception with a message that holds no content and the failure kind.</summary>
+    public AuditWriteException(string message, AuditWriteFailure failure, bool mayHaveBeenStored = false, string? sinkErrorType = null, int? sinkErrorCode = null)
+        : base(message)
+    {
+        Failure = failure;
+        MayHaveBeenStored = mayHaveBeenStored;
+        SinkErrorType = sinkErrorType;
+        SinkErrorCode = sinkErrorCode;
+    }
+
+    /// <summary>Why the record was not stored.</summary>
+    public AuditWriteFailure Failure { get; }
+
+    /// <summary>
+    /// Whether the record may still reach the sink: true when a write that held it timed out and is still running.
+    /// It then appears in the trail as the router built it, although the caller was told the audit failed.
+    /// </summary>
+    public bool MayHaveBeenStored { get; }
+
+    /// <summary>The full type name of the exception the sink threw, when it threw one (never the exception itself).</summary>
+    public string? SinkErrorType { get; }
+
+    /// <summary>The HResult of the exception the sink threw (for I/O errors, the operating system's code).</summary>
+    public int? SinkErrorCode { get; }
+}
