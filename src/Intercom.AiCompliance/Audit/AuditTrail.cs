@@ -130,20 +130,27 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
             {
                 await completion.WaitAsync(_writeTimeout, _time, cancellationToken).ConfigureAwait(false);
             }
-            catch (TimeoutException) when (!completion.IsCompleted)
+            catch (TimeoutException)
             {
+                // Not handled in time: withdraw the record if no write holds it yet, so it is never stored late. If
+                // the writer answered at this very moment, its answer (stored, or its own failure) stands.
                 var withdrawn = pending.TryAbandon();
-                throw new AuditWriteException(
-                    withdrawn
-                        ? $"The audit sink {SinkName} did not store the record within {_writeTimeout}; it was withdrawn and will not be stored."
-                        : $"The audit sink {SinkName} did not store the record within {_writeTimeout}; the write holding it is still running, so it may yet be stored.",
-                    AuditWriteFailure.TimedOut,
-                    mayHaveBeenStored: !withdrawn);
+                if (withdrawn || !completion.IsCompleted)
+                {
+                    throw new AuditWriteException(
+                        withdrawn
+                            ? $"The audit sink {SinkName} did not store the record within {_writeTimeout}; it was withdrawn and will not be stored."
+                            : $"The audit sink {SinkName} did not store the record within {_writeTimeout}; the write holding it is still running, so it may yet be stored.",
+                        AuditWriteFailure.TimedOut,
+                        mayHaveBeenStored: !withdrawn);
+                }
             }
-            catch (OperationCanceledException) when (!completion.IsCompleted && cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                pending.TryAbandon();
-                throw;
+                if (pending.TryAbandon() || !completion.IsCompleted)
+                {
+                    throw;
+                }
             }
         }
 
