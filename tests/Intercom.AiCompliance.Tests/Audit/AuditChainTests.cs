@@ -141,4 +141,29 @@ public class AuditChainTests
         digests[0].Should().Be(digests[1]).And.NotBe(digests[2]).And.HaveLength(64);
         f.Records.Should().OnlyContain(r => r.OutputDigest != null);
     }
+
+    [Test]
+    public async Task ToJson_StoredLine_EndsInItsMacField_AndRemovingItGivesTheSealedBody()
+    {
+        await WriteRequestsAsync(1);
+        var line = File.ReadAllLines(_path).Single();
+        var record = AuditChain.FromJson(line);
+
+        line.Should().EndWith($",\"mac\":\"{record.Mac}\"}}").And.Contain($"\"keyId\":\"{AuditKeys.Chain.Id}\"");
+        AuditChain.ToJson(record).Should().Be(line, "the stored form is exactly what the writer produces");
+        record.Mac.Should().MatchRegex("^[0-9a-f]{64}$");
+    }
+
+    [TestCase("duplicate key", "\"outcome\":\"Succeeded\"", "\"outcome\":\"Succeeded\",\"outcome\":\"Cancelled\"")]
+    [TestCase("unknown key", "\"outcome\":\"Succeeded\"", "\"outcome\":\"Succeeded\",\"note\":\"x\"")]
+    [TestCase("mac not last", ",\"mac\":\"", ",\"mac2\":\"")]
+    public async Task FromJson_LineNotInItsStoredForm_IsRejected(string what, string find, string replace)
+    {
+        await WriteRequestsAsync(1);
+        var line = File.ReadAllLines(_path).Single();
+        line.Should().Contain(find);
+
+        FluentActions.Invoking(() => AuditChain.FromJson(line.Replace(find, replace, StringComparison.Ordinal)))
+            .Should().Throw<System.Text.Json.JsonException>(what);
+    }
 }
