@@ -65,11 +65,11 @@ public static class AuditChain
     /// Links <paramref name="record"/> after <paramref name="head"/> and seals it with <paramref name="key"/>: sets
     /// sequence, key id, previous MAC and MAC. When <paramref name="lines"/> is given, appends the stored line.
     /// </summary>
-    internal static AuditRecord Link(AuditRecord record, AuditChainHead head, AuditChainKey key, ArrayBufferWriter<byte> scratch, ArrayBufferWriter<byte>? lines)
+    internal static AuditRecord Link(AuditRecord record, AuditChainHead head, AuditChainKey key, ArrayBufferWriter<byte> scratch, ArrayBufferWriter<byte>? lines, Utf8JsonWriter? json = null)
     {
         var linked = record with { Sequence = head.Sequence + 1, KeyId = key.Id, PreviousMac = head.Mac, Mac = string.Empty };
         scratch.ResetWrittenCount();
-        var body = SerializeBody(linked, scratch);
+        var body = SerializeBody(linked, scratch, json);
         linked = linked with { Mac = ComputeMac(body, key) };
         if (lines is not null)
         {
@@ -161,12 +161,20 @@ public static class AuditChain
         return SerializeBody(record, buffer).SequenceEqual(body);
     }
 
-    private static ReadOnlySpan<byte> SerializeBody(AuditRecord record, ArrayBufferWriter<byte> buffer)
+    /// <summary>Serialises the body into <paramref name="buffer"/>, reusing <paramref name="json"/> (the writer's own) when given.</summary>
+    private static ReadOnlySpan<byte> SerializeBody(AuditRecord record, ArrayBufferWriter<byte> buffer, Utf8JsonWriter? json = null)
     {
         var start = buffer.WrittenCount;
-        using (var writer = new Utf8JsonWriter(buffer))
+        if (json is null)
         {
+            using var writer = new Utf8JsonWriter(buffer);
             JsonSerializer.Serialize(writer, record, AuditJsonContext.Default.AuditRecord);
+        }
+        else
+        {
+            json.Reset(buffer);
+            JsonSerializer.Serialize(json, record, AuditJsonContext.Default.AuditRecord);
+            json.Flush();
         }
 
         return buffer.WrittenSpan[start..];

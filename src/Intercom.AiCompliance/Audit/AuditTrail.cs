@@ -40,6 +40,7 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
     // Touched only by the thread holding the writer role (_writing == 1).
     private readonly ArrayBufferWriter<byte> _scratch = new(2048);
     private readonly ArrayBufferWriter<byte> _lines = new(4096);
+    private readonly System.Text.Json.Utf8JsonWriter _json = new(Stream.Null);
     private AuditChainHead? _head;
     private Task? _unfinished;
 
@@ -249,6 +250,7 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
         finally
         {
             _shutdown.Dispose();
+            _json.Dispose();
         }
     }
 
@@ -315,6 +317,7 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
 
     private async Task StoreAsync(List<Pending> batch)
     {
+        var written = false;
         try
         {
             if (_unfinished is { } unfinished)
@@ -337,10 +340,11 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
             _lines.ResetWrittenCount();
             for (var i = 0; i < batch.Count; i++)
             {
-                linked[i] = AuditChain.Link(batch[i].Record!, head, _key, _scratch, _lineSink is null ? null : _lines);
+                linked[i] = AuditChain.Link(batch[i].Record!, head, _key, _scratch, _lineSink is null ? null : _lines, _json);
                 head = new AuditChainHead(linked[i].Sequence, linked[i].Mac);
             }
 
+            written = true;
             await CallSinkAsync(_lineSink is not null
                 ? _lineSink.WriteLinesAsync(_lines.WrittenMemory, linked.Length, _shutdown.Token)
                 : _sink.WriteAsync(linked, _shutdown.Token)).ConfigureAwait(false);
@@ -373,6 +377,7 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
             Fail(batch, () => new AuditWriteException(
                 $"The audit sink {SinkName} failed to store {batch.Count} record(s) ({type}, HResult 0x{ex.HResult:X8}).",
                 AuditWriteFailure.SinkFailed,
+                mayHaveBeenStored: written,
                 sinkErrorType: type,
                 sinkErrorCode: ex.HResult));
         }

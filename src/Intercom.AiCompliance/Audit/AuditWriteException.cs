@@ -49,8 +49,10 @@ public sealed class AuditWriteException : Exception
     public AuditWriteFailure Failure { get; }
 
     /// <summary>
-    /// Whether the record may still reach the sink: true when a write that held it timed out and is still running.
-    /// It then appears in the trail as the router built it, although the caller was told the audit failed.
+    /// Whether the record may be in the trail after all: true when the sink failed or timed out during the write
+    /// that held it (a sink can store part of a batch before it throws, and a timed-out call may still finish).
+    /// It then appears as the router built it, although the caller was told the audit failed. False when the record
+    /// never reached a write (withdrawn, the sink stuck or shut down, the chain head invalid).
     /// </summary>
     public bool MayHaveBeenStored { get; }
 
