@@ -32,9 +32,14 @@ public static class AuditChainVerifier
 
     /// <summary>Verifies records (for example read back from a host's own sink) in chain order.</summary>
     /// <param name="records">The records, in order.</param>
-    /// <param name="keys">The chain key(s) the records may be sealed with.</param>
+    /// <param name="key">The chain key the records are sealed with.</param>
+    public static AuditVerificationResult Verify(IEnumerable<AuditRecord> records, AuditChainKey key) => Verify(records, [key]);
+
+    /// <summary>Verifies records (for example read back from a host's own sink) in chain order.</summary>
+    /// <param name="records">The records, in order.</param>
+    /// <param name="keys">The chain key(s) the records may be sealed with: the current one and any retired ones.</param>
     /// <exception cref="ArgumentException">No key was given.</exception>
-    public static AuditVerificationResult Verify(IEnumerable<AuditRecord> records, params IEnumerable<AuditChainKey> keys)
+    public static AuditVerificationResult Verify(IEnumerable<AuditRecord> records, IEnumerable<AuditChainKey> keys)
     {
         ArgumentNullException.ThrowIfNull(records);
         var check = new ChainCheck(keys);
@@ -63,12 +68,18 @@ public static class AuditChainVerifier
         return check.Intact();
     }
 
+    /// <summary>Verifies a JSON Lines audit file, byte for byte, under one key.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="key">The chain key the records are sealed with.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static AuditVerificationResult VerifyFile(string path, AuditChainKey key) => VerifyFile(path, [key]);
+
     /// <summary>Verifies a JSON Lines audit file, byte for byte.</summary>
     /// <param name="path">The file.</param>
-    /// <param name="keys">The chain key(s) the records may be sealed with.</param>
+    /// <param name="keys">The chain key(s) the records may be sealed with: the current one and any retired ones.</param>
     /// <exception cref="ArgumentException">No key was given.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static AuditVerificationResult VerifyFile(string path, params IEnumerable<AuditChainKey> keys)
+    public static AuditVerificationResult VerifyFile(string path, IEnumerable<AuditChainKey> keys)
     {
         ArgumentNullException.ThrowIfNull(path);
         var check = new ChainCheck(keys);
@@ -78,11 +89,16 @@ public static class AuditChainVerifier
         return VerifyLines(stream, check);
     }
 
+    /// <summary>Verifies a JSON Lines audit trail read from <paramref name="stream"/>, byte for byte, under one key.</summary>
+    /// <param name="stream">The trail's bytes, from the first line.</param>
+    /// <param name="key">The chain key the records are sealed with.</param>
+    public static AuditVerificationResult Verify(Stream stream, AuditChainKey key) => Verify(stream, [key]);
+
     /// <summary>Verifies a JSON Lines audit trail read from <paramref name="stream"/>, byte for byte.</summary>
     /// <param name="stream">The trail's bytes, from the first line.</param>
-    /// <param name="keys">The chain key(s) the records may be sealed with.</param>
+    /// <param name="keys">The chain key(s) the records may be sealed with: the current one and any retired ones.</param>
     /// <exception cref="ArgumentException">No key was given.</exception>
-    public static AuditVerificationResult Verify(Stream stream, params IEnumerable<AuditChainKey> keys)
+    public static AuditVerificationResult Verify(Stream stream, IEnumerable<AuditChainKey> keys)
     {
         ArgumentNullException.ThrowIfNull(stream);
         return VerifyLines(stream, new ChainCheck(keys));

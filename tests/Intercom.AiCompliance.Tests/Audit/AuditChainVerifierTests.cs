@@ -45,8 +45,8 @@ public class AuditChainVerifierTests
         ServedBy = "a",
     };
 
-    private static AuditVerificationResult Verify(byte[] bytes, params AuditChainKey[] keys) =>
-        AuditChainVerifier.Verify(new MemoryStream(bytes, writable: false), keys);
+    private static AuditVerificationResult Verify(byte[] bytes, AuditChainKey key) =>
+        AuditChainVerifier.Verify(new MemoryStream(bytes, writable: false), key);
 
     private static (int Start, int End) Line(byte[] bytes, int index)
     {
@@ -235,7 +235,7 @@ public class AuditChainVerifierTests
                 (await after.AppendAsync(Record(3))).Should().Match<AuditRecord>(r => r.Sequence == 3 && r.KeyId == AuditKeys.Other.Id);
             }
 
-            AuditChainVerifier.VerifyFile(path, AuditKeys.Chain, AuditKeys.Other).Should().Be(new AuditVerificationResult(true, 3, null, null));
+            AuditChainVerifier.VerifyFile(path, [AuditKeys.Chain, AuditKeys.Other]).Should().Be(new AuditVerificationResult(true, 3, null, null));
             var withNewKeyOnly = AuditChainVerifier.VerifyFile(path, AuditKeys.Other);
             withNewKeyOnly.BrokenAtLine.Should().Be(1);
             withNewKeyOnly.Problem.Should().Contain(AuditKeys.Chain.Id).And.Contain("not among the keys given");
@@ -250,7 +250,7 @@ public class AuditChainVerifierTests
     [Test]
     public void Verify_WithoutAKey_ThrowsNamingTheSetting()
     {
-        FluentActions.Invoking(() => AuditChainVerifier.Verify(new MemoryStream()))
+        FluentActions.Invoking(() => AuditChainVerifier.Verify(new MemoryStream(), []))
             .Should().Throw<ArgumentException>().WithMessage("*AiCompliance:Audit:ChainKey*");
     }
 

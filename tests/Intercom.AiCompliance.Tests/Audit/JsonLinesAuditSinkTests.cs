@@ -233,7 +233,7 @@ public class JsonLinesAuditSinkTests
             (await trail.AppendAsync(Record(3))).Sequence.Should().Be(3);
         }
 
-        AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain, AuditKeys.Other).IsValid.Should().BeTrue();
+        AuditChainVerifier.VerifyFile(_path, [AuditKeys.Chain, AuditKeys.Other]).IsValid.Should().BeTrue();
     }
 
     private sealed class ListLogger : ILogger
