@@ -236,6 +236,27 @@ public class JsonLinesAuditSinkTests
         AuditChainVerifier.VerifyFile(_path, [AuditKeys.Chain, AuditKeys.Other]).IsValid.Should().BeTrue();
     }
 
+    [Test]
+    public async Task WriteAsync_RecordsSealedElsewhere_StoredInTheFormTheirMacCovers()
+    {
+        // A host copying records from another sink into a file: the serialised form must be the sealed bytes.
+        var memory = new InMemoryAuditSink();
+        await using (var trail = new AuditTrail(memory, AuditKeys.Options()))
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                await trail.AppendAsync(Record(i) with { CorrelationId = i == 2 ? "c-\u00e9\"quoted\"" : null });
+            }
+        }
+
+        using (var sink = new JsonLinesAuditSink(_path, false))
+        {
+            await sink.WriteAsync(memory.Records).AsTask().WaitAsync(Limit);
+        }
+
+        AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain).Should().Be(new AuditVerificationResult(true, 3, null, null));
+    }
+
     private sealed class ListLogger : ILogger
     {
         public List<(LogLevel Level, string Message)> Entries { get; } = [];
