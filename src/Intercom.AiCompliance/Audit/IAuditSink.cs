@@ -30,6 +30,11 @@ public readonly record struct AuditChainHead(long Sequence, string Mac)
 /// <see cref="AuditTrail"/> bounds every call by its write timeout, so a sink should do blocking I/O asynchronously
 /// (a call that blocks the calling thread cannot be cut short) and may honour the token it is given. A sink that
 /// implements <see cref="IDisposable"/> or <see cref="IAsyncDisposable"/> is disposed by the trail that owns it.
+/// <para>
+/// To keep records verifiable, store each one's stored form, <see cref="AuditChain.ToJson"/>, and read it back with
+/// <see cref="AuditChain.FromJson"/>: <see cref="AuditRecord.Mac"/> is outside the JSON body it seals, so a record
+/// serialised with another serializer loses its MAC.
+/// </para>
 /// </remarks>
 public interface IAuditSink
 {
