@@ -41,7 +41,7 @@ public class SendBenchmarks
             .AddTimeout(options.AttemptTimeout)
             .Build();
         _routerNoAudit = Fixtures.Router(catalog, AuditTrail.Discarding(), _adapter, options);
-        _trail = new AuditTrail(new DiscardingSink());
+        _trail = new AuditTrail(new DiscardingSink(), new AuditTrailOptions { ChainKey = AuditChainKey.CreateEphemeral() });
         _routerAudited = Fixtures.Router(catalog, _trail, _adapter, options);
     }
 

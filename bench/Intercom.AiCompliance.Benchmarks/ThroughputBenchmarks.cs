@@ -20,7 +20,7 @@ public class ThroughputBenchmarks
         var catalog = Fixtures.Catalog(100);
         _request = Fixtures.Request();
         _router = Fixtures.Router(catalog, AuditTrail.Discarding(), new ReturningAdapter());
-        _trail = new AuditTrail(new InMemoryAuditSinkBounded());
+        _trail = new AuditTrail(new InMemoryAuditSinkBounded(), new AuditTrailOptions { ChainKey = AuditChainKey.CreateEphemeral() });
         _audited = Fixtures.Router(catalog, _trail, new ReturningAdapter());
     }
 

@@ -27,6 +27,17 @@ if (Console.IsOutputRedirected)
 }
 
 var auditPath = Path.Combine(Path.GetTempPath(), "aicompliance-demo", $"audit-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.jsonl");
+// A file trail is sealed with a chain key the host holds (AiCompliance:Audit:ChainKey, from a secret store). The demo
+// makes one for this run and keeps it next to the file, readable by the owner only, so the trail can be verified.
+var chainKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+var keyPath = Path.ChangeExtension(auditPath, ".key");
+Directory.CreateDirectory(Path.GetDirectoryName(keyPath)!);
+File.WriteAllText(keyPath, chainKey);
+if (!OperatingSystem.IsWindows())
+{
+    File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+}
+
 var trainingSink = new InMemoryTrainingDataSink();
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName))
@@ -39,6 +50,7 @@ builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOp
         s.RetryAfter = TimeSpan.FromMilliseconds(50);
     });
 
+builder.Services.Configure<AiComplianceOptions>(o => o.Audit.ChainKey = chainKey);
 using var host = builder.Build();
 await host.StartAsync();
 var router = host.Services.GetRequiredService<IProviderRouter>();
@@ -105,17 +117,17 @@ var breaches = results.Where(r => r.Response is { } resp && !Traffic.InsideBound
 
 await host.StopAsync();
 await host.Services.GetRequiredService<AuditTrail>().DisposeAsync();
-var verification = AuditChainVerifier.VerifyFile(auditPath);
+var verification = AuditChainVerifier.VerifyFile(auditPath, AuditChainKey.FromBase64(chainKey));
 
 AnsiConsole.WriteLine();
 AnsiConsole.Write(new Rule("[bold]Audit trail[/]").LeftJustified());
 AnsiConsole.MarkupLine("File: [bold]{0}[/]", Markup.Escape(auditPath));
 AnsiConsole.MarkupLine("Records: {0} for {1} requests. {2}", verification.RecordCount, results.Count,
-    verification.IsValid ? "[green]Hash chain verified: intact.[/]" : $"[red]{Markup.Escape(verification.ToString())}[/]");
+    verification.IsValid ? "[green]MAC chain verified under the chain key: intact.[/]" : $"[red]{Markup.Escape(verification.ToString())}[/]");
 AnsiConsole.MarkupLine(breaches.Count == 0
     ? "[green]Boundary held: every answer came from a deployment inside its workspace's region and promises.[/]"
     : $"[red]{breaches.Count} answer(s) came from outside their boundary.[/]");
-AnsiConsole.MarkupLine("Verify it yourself: [bold]dotnet run --project src/Intercom.AiCompliance.Cli -- audit verify {0}[/]", Markup.Escape(auditPath));
+AnsiConsole.MarkupLine("Verify it yourself: [bold]dotnet run --project src/Intercom.AiCompliance.Cli -- audit verify {0} --key-file {1}[/]", Markup.Escape(auditPath), Markup.Escape(keyPath));
 
 AnsiConsole.MarkupLine(leaked.Count == 0
     ? "[green]Training gate held: only workspaces whose consent allows it were offered (anonymised) data.[/]"

@@ -18,7 +18,13 @@ public static class Tool
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>Runs the tool; returns its exit code (see <see cref="ExitCodes"/>).</summary>
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, stdout, stderr, Environment.GetEnvironmentVariable);
+
+    /// <summary>The environment variable that may hold the audit chain key (base64) for <c>audit verify</c>.</summary>
+    public const string ChainKeyVariable = "AICOMPLIANCE_AUDIT_CHAIN_KEY";
+
+    internal static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -36,8 +42,8 @@ public static class Tool
             {
                 "plan" => PlanCommand(a, stdout),
                 "disclosure" => DisclosureCommand(a, stdout),
-                "audit" when a.Positional.Count >= 2 && a.Positional[1] == "verify" => VerifyCommand(a, stdout),
-                _ => throw new UsageException($"Unknown command '{string.Join(' ', a.Positional)}'. Commands: plan, disclosure, audit verify FILE."),
+                "audit" when a.Positional.Count >= 2 && a.Positional[1] == "verify" => VerifyCommand(a, stdout, environment),
+                _ => throw new UsageException($"Unknown command '{string.Join(' ', a.Positional)}'. Commands: plan, disclosure, audit verify FILE --key-file KEYFILE."),
             };
         }
         catch (UsageException ex)
@@ -118,14 +124,15 @@ public static class Tool
         return ExitCodes.Ok;
     }
 
-    private static int VerifyCommand(Arguments a, TextWriter stdout)
+    private static int VerifyCommand(Arguments a, TextWriter stdout, Func<string, string?> environment)
     {
         if (a.Positional.Count != 3)
         {
-            throw new UsageException("audit verify needs exactly one FILE: aicompliance audit verify audit.jsonl");
+            throw new UsageException("audit verify needs exactly one FILE: aicompliance audit verify audit.jsonl --key-file chain.key");
         }
 
         var json = a.Flag("json");
+        var keyFiles = a.Options("key-file");
         a.EnsureAllUsed();
         var path = a.Positional[2];
         if (!File.Exists(path))
@@ -133,18 +140,72 @@ public static class Tool
             throw new UsageException($"audit file '{path}' does not exist.");
         }
 
+        var keys = ChainKeys(keyFiles, environment);
         AuditVerificationResult result;
         try
         {
-            result = AuditChainVerifier.VerifyFile(path);
+            result = AuditChainVerifier.VerifyFile(path, keys);
         }
         catch (IOException ex)
+        {
+            throw new UsageException($"audit file '{path}' cannot be read: {ex.Message}");
+        }
+        catch (UnauthorizedAccessException ex)
         {
             throw new UsageException($"audit file '{path}' cannot be read: {ex.Message}");
         }
 
         stdout.WriteLine(json ? JsonSerializer.Serialize(result, Json) : result.ToString());
         return result.IsValid ? ExitCodes.Ok : ExitCodes.RefusedOrBroken;
+    }
+
+    /// <summary>
+    /// The chain keys for verification: each --key-file holds one base64 key (the current or a retired one); without
+    /// any, the environment variable. Never on the command line, where the process list and shell history would show
+    /// it; never printed.
+    /// </summary>
+    private static List<AuditChainKey> ChainKeys(IReadOnlyList<string> keyFiles, Func<string, string?> environment)
+    {
+        var keys = new List<AuditChainKey>();
+        foreach (var file in keyFiles)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--key-file '{file}' cannot be read ({ex.GetType().Name}): pass a file holding the base64 chain key.");
+            }
+
+            try
+            {
+                keys.Add(AuditChainKey.FromBase64(text, $"--key-file '{file}'"));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+        }
+
+        if (keys.Count == 0 && environment(ChainKeyVariable) is { Length: > 0 } fromEnvironment)
+        {
+            try
+            {
+                keys.Add(AuditChainKey.FromBase64(fromEnvironment, $"the environment variable {ChainKeyVariable}"));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+        }
+
+        return keys.Count > 0
+            ? keys
+            : throw new UsageException(
+                $"audit verify needs the chain key the trail was sealed with (AiCompliance:Audit:ChainKey): pass --key-file PATH (a file holding the base64 key; " +
+                $"repeat it for retired keys), or set the environment variable {ChainKeyVariable}.");
     }
 
     private static (RoutingPlanner Planner, AiComplianceOptions Options) Load(string configPath)
@@ -247,7 +308,7 @@ public static class Tool
           aicompliance plan --product P --capability C --purpose X [--workspace ID | --region R [--hipaa] [--us-pinned]]
                             [--source S]... [--at ISO-TIME] [--config appsettings.json] [--json]
           aicompliance disclosure [--region R]... [--product P]... [--at ISO-TIME] [--config appsettings.json]
-          aicompliance audit verify FILE [--json]
+          aicompliance audit verify FILE (--key-file KEYFILE)... [--json]      (or the key in $AICOMPLIANCE_AUDIT_CHAIN_KEY)
 
         The configuration file is the host's own (section "AiCompliance"). See docs/cli.md for the JSON schema.
         Exit codes: 0 ok; 1 the request would be refused, or the audit chain is broken; 2 bad input or configuration.

@@ -1,12 +1,12 @@
-using System.Text.Json;
+using System.Buffers;
 
 namespace Intercom.AiCompliance.Audit;
 
 /// <summary>The result of verifying an audit chain.</summary>
-/// <param name="IsValid">Whether every link holds.</param>
-/// <param name="RecordCount">How many records were read.</param>
-/// <param name="BrokenAtLine">The 1-based line of the first broken link, when there is one.</param>
-/// <param name="Problem">What is wrong there: edited, removed, inserted or reordered record, or unreadable line.</param>
+/// <param name="IsValid">Whether every record verifies under the keys given and every link holds.</param>
+/// <param name="RecordCount">How many records verified before the first problem (all of them when valid).</param>
+/// <param name="BrokenAtLine">The 1-based line (or position) of the first problem, when there is one.</param>
+/// <param name="Problem">What is wrong there: an edited or forged record, a removed, inserted or reordered record, an unknown key, or an unreadable or incomplete line.</param>
 public sealed record AuditVerificationResult(bool IsValid, int RecordCount, int? BrokenAtLine, string? Problem)
 {
     /// <inheritdoc/>
@@ -15,82 +15,201 @@ public sealed record AuditVerificationResult(bool IsValid, int RecordCount, int?
         : $"Audit chain broken at line {BrokenAtLine}: {Problem}";
 }
 
-/// <summary>Checks a hash-chained audit trail and says where the first broken link is.</summary>
+/// <summary>
+/// Checks a MAC-chained audit trail under the chain key(s) and says where the first problem is. Give every key the
+/// trail may have used (the current one and any retired ones): each record names the id of the key that sealed it.
+/// </summary>
+/// <remarks>
+/// A file is checked byte for byte: each line's MAC must match the line's own bytes without its MAC field, so a file
+/// verifies only if nobody without the key changed a byte of it. What the chain alone cannot show is a file cut at a
+/// line boundary (the last records removed) or replaced as a whole by an older copy: anchor the latest head
+/// elsewhere for that (docs/audit.md).
+/// </remarks>
 public static class AuditChainVerifier
 {
-    /// <summary>Verifies records in order.</summary>
-    public static AuditVerificationResult Verify(IEnumerable<AuditRecord> records)
+    /// <summary>The longest line accepted: 4 MiB. A record is a few kilobytes.</summary>
+    internal const int MaxLineBytes = 4 * 1024 * 1024;
+
+    /// <summary>Verifies records (for example read back from a host's own sink) in chain order.</summary>
+    /// <param name="records">The records, in order.</param>
+    /// <param name="key">The chain key the records are sealed with.</param>
+    public static AuditVerificationResult Verify(IEnumerable<AuditRecord> records, AuditChainKey key) => Verify(records, [key]);
+
+    /// <summary>Verifies records (for example read back from a host's own sink) in chain order.</summary>
+    /// <param name="records">The records, in order.</param>
+    /// <param name="keys">The chain key(s) the records may be sealed with: the current one and any retired ones.</param>
+    /// <exception cref="ArgumentException">No key was given.</exception>
+    public static AuditVerificationResult Verify(IEnumerable<AuditRecord> records, IEnumerable<AuditChainKey> keys)
     {
         ArgumentNullException.ThrowIfNull(records);
-        return VerifyLines(records.Select(r => (AuditRecord?)r).Select((r, i) => (i + 1, r, (string?)null)));
+        var check = new ChainCheck(keys);
+        var position = 0;
+        var scratch = new ArrayBufferWriter<byte>(2048);
+        foreach (var record in records)
+        {
+            position++;
+            if (record is null)
+            {
+                return check.Broken(position, "the record is missing (null).");
+            }
+
+            scratch.ResetWrittenCount();
+            using (var writer = new System.Text.Json.Utf8JsonWriter(scratch))
+            {
+                System.Text.Json.JsonSerializer.Serialize(writer, record, AuditJsonContext.Default.AuditRecord);
+            }
+
+            if (check.Record(record, scratch.WrittenSpan) is { } problem)
+            {
+                return check.Broken(position, problem);
+            }
+        }
+
+        return check.Intact();
     }
 
-    /// <summary>Verifies a JSON Lines audit file.</summary>
+    /// <summary>Verifies a JSON Lines audit file, byte for byte, under one key.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="key">The chain key the records are sealed with.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static AuditVerificationResult VerifyFile(string path)
+    public static AuditVerificationResult VerifyFile(string path, AuditChainKey key) => VerifyFile(path, [key]);
+
+    /// <summary>Verifies a JSON Lines audit file, byte for byte.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="keys">The chain key(s) the records may be sealed with: the current one and any retired ones.</param>
+    /// <exception cref="ArgumentException">No key was given.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static AuditVerificationResult VerifyFile(string path, IEnumerable<AuditChainKey> keys)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return VerifyLines(ReadFile(path));
+        var check = new ChainCheck(keys);
+
+        // Shared with a running writer: it holds its exclusive lock on a separate lock file, not on the data.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        return VerifyLines(stream, check);
     }
 
-    private static IEnumerable<(int Line, AuditRecord? Record, string? Error)> ReadFile(string path)
+    /// <summary>Verifies a JSON Lines audit trail read from <paramref name="stream"/>, byte for byte, under one key.</summary>
+    /// <param name="stream">The trail's bytes, from the first line.</param>
+    /// <param name="key">The chain key the records are sealed with.</param>
+    public static AuditVerificationResult Verify(Stream stream, AuditChainKey key) => Verify(stream, [key]);
+
+    /// <summary>Verifies a JSON Lines audit trail read from <paramref name="stream"/>, byte for byte.</summary>
+    /// <param name="stream">The trail's bytes, from the first line.</param>
+    /// <param name="keys">The chain key(s) the records may be sealed with: the current one and any retired ones.</param>
+    /// <exception cref="ArgumentException">No key was given.</exception>
+    public static AuditVerificationResult Verify(Stream stream, IEnumerable<AuditChainKey> keys)
     {
-        var lineNumber = 0;
-        foreach (var line in File.ReadLines(path, AuditChain.Utf8))
+        ArgumentNullException.ThrowIfNull(stream);
+        return VerifyLines(stream, new ChainCheck(keys));
+    }
+
+    private static AuditVerificationResult VerifyLines(Stream stream, ChainCheck check)
+    {
+        var buffer = new byte[64 * 1024];
+        int start = 0, end = 0, line = 0;
+        while (true)
         {
-            lineNumber++;
-            if (line.Length == 0)
+            var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+            if (newline >= 0)
             {
+                line++;
+                var text = buffer.AsSpan(start, newline);
+                var problem = text.IsEmpty
+                    ? "the line is empty: the writer never writes an empty line."
+                    : !AuditChain.TryParseLine(text, out var record, out var body, out var error)
+                        ? "the line is not a readable audit record: " + error
+                        : check.Record(record, body);
+                if (problem is not null)
+                {
+                    return check.Broken(line, problem);
+                }
+
+                start += newline + 1;
                 continue;
             }
 
-            AuditRecord? record = null;
-            string? error = null;
-            try
+            if (start > 0)
             {
-                record = AuditChain.FromJson(line);
-            }
-            catch (JsonException ex)
-            {
-                error = $"the line is not a readable audit record ({ex.GetType().Name} at byte {ex.BytePositionInLine}).";
+                Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                end -= start;
+                start = 0;
             }
 
-            yield return (lineNumber, record, error);
+            if (end == buffer.Length)
+            {
+                if (buffer.Length >= MaxLineBytes)
+                {
+                    return check.Broken(line + 1, $"the line is longer than {MaxLineBytes / (1024 * 1024)} MiB: not an audit record.");
+                }
+
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+
+            var read = stream.Read(buffer, end, buffer.Length - end);
+            if (read == 0)
+            {
+                return end > start
+                    ? check.Broken(line + 1, $"the last line is incomplete ({end - start} byte(s) without a newline): a write still in progress, a write cut short by a crash (the writer moves it aside at its next start), or a file cut in the middle of a line.")
+                    : check.Intact();
+            }
+
+            end += read;
         }
     }
 
-    private static AuditVerificationResult VerifyLines(IEnumerable<(int Line, AuditRecord? Record, string? Error)> lines)
+    /// <summary>The running state of one verification: the keys, the last verified link and the count.</summary>
+    private sealed class ChainCheck
     {
-        var count = 0;
-        long previousSequence = 0;
-        var previousHash = string.Empty;
-        foreach (var (line, record, error) in lines)
+        private readonly Dictionary<string, AuditChainKey> _keys = new(StringComparer.Ordinal);
+        private long _previousSequence;
+        private string _previousMac = string.Empty;
+        private int _count;
+
+        public ChainCheck(IEnumerable<AuditChainKey> keys)
         {
-            if (record is null)
+            ArgumentNullException.ThrowIfNull(keys);
+            foreach (var key in keys)
             {
-                return new(false, count, line, error ?? "the line is empty.");
+                ArgumentNullException.ThrowIfNull(key, nameof(keys));
+                _keys[key.Id] = key;
             }
 
-            count++;
-            if (AuditChain.ComputeHash(record) != record.Hash)
+            if (_keys.Count == 0)
             {
-                return new(false, count, line, $"record {record.Sequence} was edited: its content no longer matches its hash.");
+                throw new ArgumentException("Verifying an audit chain needs its chain key (AiCompliance:Audit:ChainKey), and any retired keys it was sealed with.", nameof(keys));
             }
-
-            if (record.PreviousHash != previousHash || record.Sequence != previousSequence + 1)
-            {
-                var problem = record.Sequence > previousSequence + 1
-                    ? $"record(s) {previousSequence + 1}..{record.Sequence - 1} were removed before record {record.Sequence}."
-                    : record.Sequence <= previousSequence
-                        ? $"record {record.Sequence} is out of order or was inserted after record {previousSequence}."
-                        : $"record {record.Sequence} does not link to record {previousSequence}: a record was inserted or replaced.";
-                return new(false, count, line, problem);
-            }
-
-            previousSequence = record.Sequence;
-            previousHash = record.Hash;
         }
 
-        return new(true, count, null, null);
+        public string? Record(AuditRecord record, ReadOnlySpan<byte> body)
+        {
+            if (!_keys.TryGetValue(record.KeyId, out var key))
+            {
+                return $"the record is sealed with {AuditChainKey.Describe(record.KeyId)}, which is not among the keys given: pass the key it was written with (a retired key, or the wrong key was given).";
+            }
+
+            if (!AuditChain.MacMatches(body, record.Mac, key))
+            {
+                return $"the record was edited or forged: its MAC does not match its bytes under key {key.Id}.";
+            }
+
+            if (record.PreviousMac != _previousMac || record.Sequence != _previousSequence + 1)
+            {
+                return record.Sequence > _previousSequence + 1
+                    ? $"record(s) {_previousSequence + 1}..{record.Sequence - 1} were removed before record {record.Sequence}."
+                    : record.Sequence <= _previousSequence
+                        ? $"record {record.Sequence} is out of order or was inserted after record {_previousSequence}."
+                        : $"record {record.Sequence} does not link to record {_previousSequence}: a record was inserted or replaced, or two writers forked the chain.";
+            }
+
+            _previousSequence = record.Sequence;
+            _previousMac = record.Mac;
+            _count++;
+            return null;
+        }
+
+        public AuditVerificationResult Broken(int line, string problem) => new(false, _count, line, problem);
+
+        public AuditVerificationResult Intact() => new(true, _count, null, null);
     }
 }

@@ -73,8 +73,9 @@ public sealed record AuditPromises
 
 /// <summary>
 /// The record of one <c>SendAsync</c>, whatever its outcome. It holds no content, no personal data and no secrets:
-/// Input and Output appear only as keyed HMAC digests. Records are hash-chained so that any edit, removal,
-/// insertion or reordering is detected by <see cref="AuditChainVerifier"/>.
+/// Input and Output appear only as keyed HMAC digests. Records are chained with a keyed MAC so that any edit,
+/// removal, insertion, reordering or forgery by someone without the chain key is detected by
+/// <see cref="AuditChainVerifier"/>.
 /// </summary>
 public sealed record AuditRecord
 {
@@ -139,17 +140,27 @@ public sealed record AuditRecord
     /// <summary>HMAC-SHA256 (hex) of the Output under the audit digest key, when there was one.</summary>
     public string? OutputDigest { get; init; }
 
-    /// <summary>The previous record's <see cref="Hash"/>; empty for the first record of a chain.</summary>
-    public string PreviousHash { get; init; } = string.Empty;
+    /// <summary>The <see cref="AuditChainKey.Id"/> of the key that sealed this record.</summary>
+    public string KeyId { get; init; } = string.Empty;
 
-    /// <summary>SHA-256 (hex) over <see cref="PreviousHash"/> and this record's other fields.</summary>
-    public string Hash { get; init; } = string.Empty;
+    /// <summary>The previous record's <see cref="Mac"/>; empty for the first record of a chain.</summary>
+    public string PreviousMac { get; init; } = string.Empty;
+
+    /// <summary>
+    /// HMAC-SHA256 (64 lowercase hex digits) under the chain key <see cref="KeyId"/>, over the exact bytes of this
+    /// record as stored without this field (see <see cref="AuditChain"/>). Written last on the line, outside the
+    /// bytes it seals.
+    /// </summary>
+    [JsonIgnore]
+    public string Mac { get; init; } = string.Empty;
 }
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false,
     WriteIndented = false)]
 [JsonSerializable(typeof(AuditRecord))]
 internal sealed partial class AuditJsonContext : JsonSerializerContext;

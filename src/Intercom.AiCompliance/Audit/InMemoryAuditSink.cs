@@ -23,7 +23,7 @@ public sealed class InMemoryAuditSink : IAuditSink
     {
         lock (_gate)
         {
-            return new(_records.Count == 0 ? AuditChainHead.Empty : new AuditChainHead(_records[^1].Sequence, _records[^1].Hash));
+            return new(_records.Count == 0 ? AuditChainHead.Empty : AuditChainHead.After(_records[^1]));
         }
     }
 

@@ -1,83 +1,309 @@
-using System.Text;
+using System.Buffers;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Win32.SafeHandles;
 
 namespace Intercom.AiCompliance.Audit;
 
 /// <summary>
 /// Appends audit records to a JSON Lines file, one record a line, and continues the chain already in the file.
 /// </summary>
-public sealed class JsonLinesAuditSink : IAuditSink
+/// <remarks>
+/// <para>
+/// One writer per file: the sink holds an exclusive OS lock on <c>&lt;file&gt;.lock</c> from construction until it
+/// is disposed, so a second sink on the same file, in this process or another, fails at once with a message naming
+/// the file instead of forking the chain. The lock is on a separate file so that readers (<c>aicompliance audit
+/// verify</c>, log shippers) can read the audit file while it is being written; .NET on Linux would otherwise take an
+/// advisory lock for every reader too. The lock is advisory on Linux and macOS: it stops every writer that asks for
+/// it (every sink of this package), not a process that ignores it.
+/// </para>
+/// <para>
+/// A torn last line (bytes after the last newline, left by a crash or a failed write) is moved aside to
+/// <c>&lt;file&gt;.torn-&lt;UTC time&gt;</c> as evidence, the file is cut back to its last whole record, a warning
+/// is logged (path and size only), and the chain continues from that record. A whole last line that is not a record
+/// in the exact form this package writes is not a crash artefact: the sink refuses to build on it.
+/// </para>
+/// </remarks>
+public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable, IAsyncDisposable
 {
-    /// <summary>Creates a sink writing to <paramref name="path"/>; the folder is created if needed.</summary>
+    private readonly SafeFileHandle _lock;
+    private readonly SafeFileHandle _file;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly object _io = new();
+    private long _end;
+    private bool _dirty = true;
+    private bool _disposed;
+
+    /// <summary>
+    /// Opens (or creates) the file at <paramref name="path"/> for writing, takes the writer's lock, and moves a torn
+    /// last line aside. The folder is created if needed.
+    /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="flushToDisk">Flush each batch through the OS cache to the disk before acknowledging it. Default true.</param>
-    public JsonLinesAuditSink(string path, bool flushToDisk = true)
+    /// <param name="logger">Logs a torn line moved aside (path and size only).</param>
+    /// <param name="timeProvider">The clock that names a torn line's file; default the system clock.</param>
+    /// <exception cref="IOException">Another writer holds the file's lock, or the file cannot be opened.</exception>
+    public JsonLinesAuditSink(string path, bool flushToDisk = true, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
         FlushToDisk = flushToDisk;
-    }
-
-    /// <summary>The full path of the file.</summary>
-    public string Path { get; }
-
-    /// <summary>Whether each batch is flushed to the disk before it is acknowledged.</summary>
-    public bool FlushToDisk { get; }
-
-    /// <inheritdoc/>
-    public async ValueTask<AuditChainHead> ReadHeadAsync(CancellationToken cancellationToken = default)
-    {
-        if (!File.Exists(Path))
-        {
-            return AuditChainHead.Empty;
-        }
-
-        string? last = null;
-        using (var reader = new StreamReader(Path, AuditChain.Utf8))
-        {
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-            {
-                if (line.Length > 0)
-                {
-                    last = line;
-                }
-            }
-        }
-
-        if (last is null)
-        {
-            return AuditChainHead.Empty;
-        }
-
-        var record = AuditChain.FromJson(last);
-        return new AuditChainHead(record.Sequence, record.Hash);
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(records);
+        _logger = logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
         var dir = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(dir))
         {
             Directory.CreateDirectory(dir);
         }
 
-        var sb = new StringBuilder();
-        foreach (var r in records)
+        try
         {
-            sb.Append(AuditChain.ToJson(r)).Append('\n');
+            _lock = File.OpenHandle(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException(
+                $"The audit file '{Path}' is already being written by another audit trail, in this process or another (its lock file '{LockPath}' is held). " +
+                "Two writers on one file would fork its chain: give each writer its own file, or stop the other writer first.",
+                ex);
         }
 
-        var bytes = AuditChain.Utf8.GetBytes(sb.ToString());
-        var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.Asynchronous);
-        await using (stream.ConfigureAwait(false))
+        try
         {
-            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _file = File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            lock (_io)
+            {
+                RecoverTail();
+            }
+        }
+        catch
+        {
+            _file?.Dispose();
+            _lock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The full path of the file.</summary>
+    public string Path { get; }
+
+    /// <summary>The lock file next to it, held while this sink is open. It stays on disk; do not delete it while a writer runs.</summary>
+    public string LockPath => Path + ".lock";
+
+    /// <summary>Whether each batch is flushed to the disk before it is acknowledged.</summary>
+    public bool FlushToDisk { get; }
+
+    /// <inheritdoc/>
+    /// <exception cref="AuditWriteException">The last whole line is not a record in its stored form (the file was edited or damaged).</exception>
+    public ValueTask<AuditChainHead> ReadHeadAsync(CancellationToken cancellationToken = default) =>
+        new(Task.Run(ReadHead, cancellationToken));
+
+    /// <inheritdoc/>
+    public ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var lines = new ArrayBufferWriter<byte>(1024 * Math.Max(1, records.Count));
+        foreach (var r in records)
+        {
+            var line = AuditChain.Utf8.GetBytes(AuditChain.ToJson(r));
+            lines.Write(line);
+            lines.Write("\n"u8);
+        }
+
+        return WriteLinesAsync(lines.WrittenMemory, records.Count, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    ValueTask IAuditLineSink.WriteLinesAsync(ReadOnlyMemory<byte> lines, int count, CancellationToken cancellationToken) =>
+        WriteLinesAsync(lines, count, cancellationToken);
+
+    /// <summary>Releases the file and its lock.</summary>
+    public void Dispose()
+    {
+        lock (_io)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _file.Dispose();
+            _lock.Dispose();
+        }
+    }
+
+    /// <summary>Releases the file and its lock.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    // Blocking file I/O runs on the thread pool, so the trail can bound the wait for it.
+    private ValueTask WriteLinesAsync(ReadOnlyMemory<byte> lines, int count, CancellationToken cancellationToken) =>
+        count == 0 ? ValueTask.CompletedTask : new(Task.Run(() => WriteLines(lines.Span), cancellationToken));
+
+    private void WriteLines(ReadOnlySpan<byte> lines)
+    {
+        lock (_io)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // After a failed write, or if the file changed under us, cut a partial line off before appending.
+            if (_dirty || RandomAccess.GetLength(_file) != _end)
+            {
+                RecoverTail();
+            }
+
+            _dirty = true;
+            RandomAccess.Write(_file, lines, _end);
             if (FlushToDisk)
             {
-                stream.Flush(flushToDisk: true);
+                RandomAccess.FlushToDisk(_file);
             }
+
+            _end += lines.Length;
+            _dirty = false;
+        }
+    }
+
+    private AuditChainHead ReadHead()
+    {
+        lock (_io)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            RecoverTail();
+            if (_end == 0)
+            {
+                return AuditChainHead.Empty;
+            }
+
+            // The last line is [start, _end - 1); _end - 1 is its newline.
+            var start = LastNewlineBefore(_end - 1) + 1;
+            var length = _end - 1 - start;
+            if (length > AuditChainVerifier.MaxLineBytes)
+            {
+                throw Unusable(start, "it is longer than any audit record");
+            }
+
+            var line = new byte[length];
+            ReadExactly(line, start);
+            if (!AuditChain.TryParseLine(line, out var record, out var body, out var error))
+            {
+                throw Unusable(start, "it is not an audit record: " + error);
+            }
+
+            return AuditChain.IsCanonical(record, body)
+                ? AuditChainHead.After(record)
+                : throw Unusable(start, "it is not in the exact form this package writes (keys, order, spacing or case were changed)");
+        }
+    }
+
+    private AuditWriteException Unusable(long offset, string why) => new(
+        $"The last line of the audit file '{Path}' (at byte {offset}) cannot be built on: {why}. A whole line is not what a crash leaves, so the file was " +
+        "edited or damaged. Keep it as evidence (check it with 'aicompliance audit verify'), and point the trail at a new file.",
+        AuditWriteFailure.ChainHeadInvalid);
+
+    /// <summary>
+    /// Sets <see cref="_end"/> to the end of the last whole line. Bytes after it (a line without its newline) are
+    /// copied to a sibling file, flushed, then cut from the audit file, and a warning is logged.
+    /// </summary>
+    private void RecoverTail()
+    {
+        var length = RandomAccess.GetLength(_file);
+        var end = length == 0 ? 0 : LastNewlineBefore(length) + 1;
+        if (end < length)
+        {
+            var tornPath = TornPath();
+            using (var torn = File.OpenHandle(tornPath, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+                try
+                {
+                    for (var at = end; at < length;)
+                    {
+                        var n = RandomAccess.Read(_file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - at)), at);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        RandomAccess.Write(torn, buffer.AsSpan(0, n), at - end);
+                        at += n;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                RandomAccess.FlushToDisk(torn);
+            }
+
+            RandomAccess.SetLength(_file, end);
+            RandomAccess.FlushToDisk(_file);
+            AuditLog.TornTailMovedAside(_logger, Path, length - end, tornPath);
+        }
+
+        _end = end;
+        _dirty = false;
+    }
+
+    private string TornPath()
+    {
+        var stamp = _time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
+        var candidate = $"{Path}.torn-{stamp}";
+        for (var n = 2; File.Exists(candidate); n++)
+        {
+            candidate = $"{Path}.torn-{stamp}-{n}";
+        }
+
+        return candidate;
+    }
+
+    /// <summary>The offset of the last '\n' before <paramref name="limit"/>, or -1 if there is none.</summary>
+    private long LastNewlineBefore(long limit)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            for (var chunkEnd = limit; chunkEnd > 0;)
+            {
+                var chunkStart = Math.Max(0, chunkEnd - buffer.Length);
+                var span = buffer.AsSpan(0, (int)(chunkEnd - chunkStart));
+                ReadExactly(span, chunkStart);
+                var i = span.LastIndexOf((byte)'\n');
+                if (i >= 0)
+                {
+                    return chunkStart + i;
+                }
+
+                chunkEnd = chunkStart;
+            }
+
+            return -1;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void ReadExactly(Span<byte> destination, long offset)
+    {
+        while (!destination.IsEmpty)
+        {
+            var n = RandomAccess.Read(_file, destination, offset);
+            if (n == 0)
+            {
+                throw new EndOfStreamException($"The audit file '{Path}' became shorter while it was read.");
+            }
+
+            destination = destination[n..];
+            offset += n;
         }
     }
 }

@@ -1,3 +1,4 @@
+using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Workspaces;
@@ -51,4 +52,20 @@ public sealed class AuditOptions
 
     /// <summary>Flush every batch to the disk before acknowledging it. Default true.</summary>
     public bool FlushToDisk { get; set; } = true;
+
+    /// <summary>
+    /// The key that seals the audit chain (HMAC-SHA256): 32 or more random bytes, base64-encoded, from the host's
+    /// secret store. Required with <see cref="FilePath"/> or a host sink; only the in-memory trail may go without
+    /// (it then uses a random per-process key). Verifying the trail needs the same key.
+    /// </summary>
+    public string? ChainKey { get; set; }
+
+    /// <summary>Keys used before <see cref="ChainKey"/>, base64: a stored last record sealed with one of them is accepted and the chain continues under the current key.</summary>
+    public List<string> RetiredChainKeys { get; set; } = [];
+
+    /// <summary>How long a request waits for its record to be stored (and one sink call may take) before it gets an audit failure. Default 5 s.</summary>
+    public TimeSpan WriteTimeout { get; set; } = AuditTrailOptions.DefaultWriteTimeout;
+
+    /// <summary>How long disposing the trail waits for queued records before failing them. Default 10 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = AuditTrailOptions.DefaultShutdownTimeout;
 }

@@ -62,14 +62,21 @@ public static class AiComplianceServiceCollectionExtensions
         services.AddSingleton(marker);
         services.AddOptions<AiComplianceOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, AiComplianceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, AuditOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWorkspaceProfileStore, ConfigurationWorkspaceProfileStore>();
         services.TryAddSingleton<IAuditSink>(sp =>
         {
             var audit = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Audit;
-            return audit.FilePath is { Length: > 0 } path ? new JsonLinesAuditSink(path, audit.FlushToDisk) : new InMemoryAuditSink();
+            return audit.FilePath is { Length: > 0 } path
+                ? new JsonLinesAuditSink(path, audit.FlushToDisk, sp.GetService<ILoggerFactory>()?.CreateLogger<JsonLinesAuditSink>(), sp.GetService<TimeProvider>())
+                : new InMemoryAuditSink();
         });
-        services.TryAddSingleton(sp => new AuditTrail(sp.GetRequiredService<IAuditSink>()));
+        services.TryAddSingleton(sp => new AuditTrail(
+            sp.GetRequiredService<IAuditSink>(),
+            AuditOptionsValidator.ToTrailOptions(sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Audit),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger<AuditTrail>()));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value;

@@ -194,7 +194,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             catch (AuditWriteException ex)
             {
                 auditError = ex;
-                Log.AuditFailed(_logger, ex.InnerException?.GetType().Name ?? ex.GetType().Name, _options.AuditFailureMode == AuditFailureMode.FailClosed);
+                Log.AuditFailed(_logger, ex.SinkErrorType ?? ex.Failure.ToString(), _options.AuditFailureMode == AuditFailureMode.FailClosed);
             }
         }
 
@@ -221,9 +221,10 @@ public sealed partial class ProviderRouter : IProviderRouter
             // with the refusal or failure attached. A cancelled request ends as the caller asked.
             if (auditError is not null && _options.AuditFailureMode == AuditFailureMode.FailClosed && outcome != AuditOutcome.Cancelled)
             {
-                throw new AuditWriteException(
-                    $"The audit trail failed to store the record of this request ({outcome}: {outcomeReason}); the {failure.GetType().Name} the request ended with is the inner exception.",
-                    failure);
+                var message = $"The audit trail failed to store the record of this request ({outcome}: {outcomeReason}).";
+                throw failure is AiRoutingException
+                    ? auditError.WithRequestFailure(message + $" The {failure.GetType().Name} the request ended with is the inner exception.", failure)
+                    : new AuditWriteException(message + $" The request ended with an unexpected {failure.GetType().Name}.", auditError.Failure, auditError.MayHaveBeenStored, auditError.SinkErrorType, auditError.SinkErrorCode);
             }
 
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);

@@ -11,7 +11,11 @@ public class AuditChainTests
     public void SetUp() => _path = Path.Combine(Path.GetTempPath(), $"aicompliance-audit-{Guid.NewGuid():N}.jsonl");
 
     [TearDown]
-    public void TearDown() => File.Delete(_path);
+    public void TearDown()
+    {
+        File.Delete(_path);
+        File.Delete(_path + ".lock");
+    }
 
     private async Task WriteRequestsAsync(int count)
     {
@@ -26,7 +30,7 @@ public class AuditChainTests
     public async Task VerifyFile_UntouchedTrail_IsIntact()
     {
         await WriteRequestsAsync(5);
-        var result = AuditChainVerifier.VerifyFile(_path);
+        var result = AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain);
         result.IsValid.Should().BeTrue();
         result.RecordCount.Should().Be(5);
     }
@@ -39,7 +43,7 @@ public class AuditChainTests
         var lines = File.ReadAllLines(_path);
         lines.Should().HaveCount(5);
         AuditChain.FromJson(lines[^1]).Sequence.Should().Be(5);
-        AuditChainVerifier.VerifyFile(_path).IsValid.Should().BeTrue();
+        AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain).IsValid.Should().BeTrue();
     }
 
     [Test]
@@ -50,10 +54,10 @@ public class AuditChainTests
         lines[2] = lines[2].Replace("\"outcome\":\"Succeeded\"", "\"outcome\":\"RequestRefused\"", StringComparison.Ordinal);
         File.WriteAllLines(_path, lines);
 
-        var result = AuditChainVerifier.VerifyFile(_path);
+        var result = AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain);
         result.IsValid.Should().BeFalse();
         result.BrokenAtLine.Should().Be(3);
-        result.Problem.Should().Contain("edited");
+        result.Problem.Should().Contain("edited or forged");
     }
 
     [Test]
@@ -64,7 +68,7 @@ public class AuditChainTests
         lines.RemoveAt(1);
         File.WriteAllLines(_path, lines);
 
-        var result = AuditChainVerifier.VerifyFile(_path);
+        var result = AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain);
         result.BrokenAtLine.Should().Be(2);
         result.Problem.Should().Contain("removed");
     }
@@ -74,7 +78,7 @@ public class AuditChainTests
     {
         await WriteRequestsAsync(3);
         File.WriteAllLines(_path, File.ReadAllLines(_path).Skip(1));
-        AuditChainVerifier.VerifyFile(_path).Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 1);
+        AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain).Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 1);
     }
 
     [Test]
@@ -83,7 +87,7 @@ public class AuditChainTests
         // A truncated tail cannot be told from a shorter trail by the chain alone; hosts anchor the head elsewhere.
         await WriteRequestsAsync(3);
         File.WriteAllLines(_path, File.ReadAllLines(_path).Take(2));
-        AuditChainVerifier.VerifyFile(_path).RecordCount.Should().Be(2);
+        AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain).RecordCount.Should().Be(2);
     }
 
     [Test]
@@ -91,12 +95,13 @@ public class AuditChainTests
     {
         await WriteRequestsAsync(3);
         var lines = File.ReadAllLines(_path).ToList();
-        var forged = AuditChain.FromJson(lines[0]) with { EventId = "forged" };
-        forged = forged with { Hash = AuditChain.ComputeHash(forged) };
+        // The attacker re-links a copy after record 1 with the public code, but only has their own key.
+        var first = AuditChain.FromJson(lines[0]);
+        var forged = AuditChain.Link(first with { EventId = "forged" }, AuditChainHead.After(first), AuditKeys.Other, new(), null);
         lines.Insert(1, AuditChain.ToJson(forged));
         File.WriteAllLines(_path, lines);
 
-        var result = AuditChainVerifier.VerifyFile(_path);
+        var result = AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain);
         result.IsValid.Should().BeFalse();
         result.BrokenAtLine.Should().Be(2);
     }
@@ -109,7 +114,7 @@ public class AuditChainTests
         (lines[1], lines[2]) = (lines[2], lines[1]);
         File.WriteAllLines(_path, lines);
 
-        var result = AuditChainVerifier.VerifyFile(_path);
+        var result = AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain);
         result.IsValid.Should().BeFalse();
         result.BrokenAtLine.Should().Be(2);
     }
@@ -119,7 +124,7 @@ public class AuditChainTests
     {
         await WriteRequestsAsync(2);
         File.AppendAllText(_path, "{not json\n");
-        var result = AuditChainVerifier.VerifyFile(_path);
+        var result = AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain);
         result.BrokenAtLine.Should().Be(3);
         result.Problem.Should().Contain("not a readable audit record");
     }
@@ -135,5 +140,30 @@ public class AuditChainTests
         var digests = f.Records.Select(r => r.InputDigest).ToArray();
         digests[0].Should().Be(digests[1]).And.NotBe(digests[2]).And.HaveLength(64);
         f.Records.Should().OnlyContain(r => r.OutputDigest != null);
+    }
+
+    [Test]
+    public async Task ToJson_StoredLine_EndsInItsMacField_AndRemovingItGivesTheSealedBody()
+    {
+        await WriteRequestsAsync(1);
+        var line = File.ReadAllLines(_path).Single();
+        var record = AuditChain.FromJson(line);
+
+        line.Should().EndWith($",\"mac\":\"{record.Mac}\"}}").And.Contain($"\"keyId\":\"{AuditKeys.Chain.Id}\"");
+        AuditChain.ToJson(record).Should().Be(line, "the stored form is exactly what the writer produces");
+        record.Mac.Should().MatchRegex("^[0-9a-f]{64}$");
+    }
+
+    [TestCase("duplicate key", "\"outcome\":\"Succeeded\"", "\"outcome\":\"Succeeded\",\"outcome\":\"Cancelled\"")]
+    [TestCase("unknown key", "\"outcome\":\"Succeeded\"", "\"outcome\":\"Succeeded\",\"note\":\"x\"")]
+    [TestCase("mac not last", ",\"mac\":\"", ",\"mac2\":\"")]
+    public async Task FromJson_LineNotInItsStoredForm_IsRejected(string what, string find, string replace)
+    {
+        await WriteRequestsAsync(1);
+        var line = File.ReadAllLines(_path).Single();
+        line.Should().Contain(find);
+
+        FluentActions.Invoking(() => AuditChain.FromJson(line.Replace(find, replace, StringComparison.Ordinal)))
+            .Should().Throw<System.Text.Json.JsonException>(what);
     }
 }

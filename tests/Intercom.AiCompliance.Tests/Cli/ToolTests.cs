@@ -105,8 +105,7 @@ public class ToolTests
         output.Should().Contain("ZDR: ELEVENLABS-DPA-2025 ZDR addendum (until 2027-12-31)");
     }
 
-    [Test]
-    public async Task AuditVerify_IntactThenTampered_ExitCodesZeroThenOneNamingTheLine()
+    private async Task<(string Path, string KeyFile, string KeyBase64)> WriteAuditAsync()
     {
         var path = Path.Combine(_dir, "audit.jsonl");
         await using (var f = new RouterFixture([Deployments.Make("a")], sink: new Intercom.AiCompliance.Audit.JsonLinesAuditSink(path, false)))
@@ -117,20 +116,78 @@ public class ToolTests
             }
         }
 
-        Run("audit", "verify", path).Code.Should().Be(ExitCodes.Ok);
+        // RouterFixture seals with AuditKeys.Chain: bytes 1..32.
+        var base64 = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        var keyFile = Path.Combine(_dir, "chain.key");
+        File.WriteAllText(keyFile, base64 + "\n");
+        return (path, keyFile, base64);
+    }
+
+    [Test]
+    public async Task AuditVerify_IntactThenTampered_ExitCodesZeroThenOneNamingTheLine()
+    {
+        var (path, keyFile, _) = await WriteAuditAsync();
+
+        Run("audit", "verify", path, "--key-file", keyFile).Code.Should().Be(ExitCodes.Ok);
         var lines = File.ReadAllLines(path);
         lines[1] = lines[1].Replace("\"servedBy\":\"a\"", "\"servedBy\":\"b\"", StringComparison.Ordinal);
         File.WriteAllLines(path, lines);
 
-        var (code, output, _) = Run("audit", "verify", path);
+        var (code, output, _) = Run("audit", "verify", path, "--key-file", keyFile);
         code.Should().Be(ExitCodes.RefusedOrBroken);
         output.Should().Contain("line 2");
     }
 
     [Test]
+    public async Task AuditVerify_WithoutAKey_ExitsTwoSayingHowToPassIt()
+    {
+        var (path, _, _) = await WriteAuditAsync();
+        var stderr = new StringWriter();
+        var code = Tool.Run(["audit", "verify", path], TextWriter.Null, stderr, _ => null);
+        code.Should().Be(ExitCodes.BadInput);
+        stderr.ToString().Should().Contain("--key-file").And.Contain(Tool.ChainKeyVariable).And.NotContain("   at ");
+    }
+
+    [Test]
+    public async Task AuditVerify_WrongKey_ExitsOneAndNeverPrintsAKey()
+    {
+        var (path, _, realKey) = await WriteAuditAsync();
+        var wrong = Convert.ToBase64String(new byte[32]);
+        var wrongFile = Path.Combine(_dir, "wrong.key");
+        File.WriteAllText(wrongFile, wrong);
+
+        var (code, output, err) = Run("audit", "verify", path, "--key-file", wrongFile, "--json");
+
+        code.Should().Be(ExitCodes.RefusedOrBroken);
+        output.Should().Contain("not among the keys given");
+        (output + err).Should().NotContain(wrong).And.NotContain(realKey);
+    }
+
+    [Test]
+    public async Task AuditVerify_KeyFromTheEnvironment_Verifies()
+    {
+        var (path, _, base64) = await WriteAuditAsync();
+        var stdout = new StringWriter();
+        var code = Tool.Run(["audit", "verify", path], stdout, new StringWriter(), name => name == Tool.ChainKeyVariable ? base64 : null);
+        code.Should().Be(ExitCodes.Ok);
+        stdout.ToString().Should().Contain("intact: 3 record(s)").And.NotContain(base64);
+    }
+
+    [Test]
+    public async Task AuditVerify_KeyFileNotBase64_ExitsTwoNamingTheFileNotItsContent()
+    {
+        var (path, _, _) = await WriteAuditAsync();
+        var bad = Path.Combine(_dir, "bad.key");
+        File.WriteAllText(bad, "not-a-key-but-secret-text!");
+        var (code, _, err) = Run("audit", "verify", path, "--key-file", bad);
+        code.Should().Be(ExitCodes.BadInput);
+        err.Should().Contain("bad.key").And.NotContain("secret-text");
+    }
+
+    [Test]
     public void MissingFiles_ExitTwoWithoutStackTrace()
     {
-        var verify = Run("audit", "verify", Path.Combine(_dir, "missing.jsonl"));
+        var verify = Run("audit", "verify", Path.Combine(_dir, "missing.jsonl"), "--key-file", Path.Combine(_dir, "missing.key"));
         verify.Code.Should().Be(ExitCodes.BadInput);
         verify.Err.Should().Contain("does not exist").And.NotContain("   at ");
 

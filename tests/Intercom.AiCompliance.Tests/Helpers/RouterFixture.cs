@@ -22,7 +22,7 @@ public sealed class RouterFixture : IAsyncDisposable
         var (scripted, shared) = ScriptedAdapter.ForEveryProvider(Time);
         Spy = shared;
         Sink = sink ?? new InMemoryAuditSink();
-        Trail = new AuditTrail(Sink);
+        Trail = new AuditTrail(Sink, AuditKeys.Options());
         Profiles = new InMemoryWorkspaceProfileStore(profiles.Length > 0 ? profiles : [Requests.Profile()]);
         Options = options ?? new ProviderRouterOptions
         {

@@ -40,7 +40,7 @@ public class ChaosPropertyTests
         var records = sink.Records;
         records.Should().HaveCount((int)requests, "exactly one audit record per SendAsync");
         records.Select(r => r.EventId).Should().OnlyHaveUniqueItems();
-        AuditChainVerifier.Verify(records).IsValid.Should().BeTrue();
+        trail.Verify(records).IsValid.Should().BeTrue();
 
         // An Output digest exists exactly when a deployment served, and then the request succeeded.
         records.Should().OnlyContain(r => (r.OutputDigest != null) == (r.ServedBy != null) && (r.ServedBy != null) == (r.Outcome == AuditOutcome.Succeeded));

@@ -18,7 +18,7 @@ public class ConcurrencyTests
         try
         {
             var sink = new JsonLinesAuditSink(path, flushToDisk: false);
-            var trail = new AuditTrail(sink);
+            var trail = new AuditTrail(sink, AuditKeys.Options());
             var simulation = new SimulationOptions { Seed = 7, FaultRate = 0.35, LatencyRate = 0.3, Latency = TimeSpan.FromMilliseconds(2), RetryAfter = TimeSpan.FromMilliseconds(1) };
             simulation.SetOutage("azure-openai-eu");
             var profiles = new InMemoryWorkspaceProfileStore(
@@ -59,7 +59,7 @@ public class ConcurrencyTests
             var lines = File.ReadAllLines(path);
             lines.Should().HaveCount(64 * perCaller, "one record per request, none lost");
             lines.Select(l => AuditChain.FromJson(l).EventId).Should().OnlyHaveUniqueItems();
-            AuditChainVerifier.VerifyFile(path).IsValid.Should().BeTrue();
+            AuditChainVerifier.VerifyFile(path, AuditKeys.Chain).IsValid.Should().BeTrue();
         }
         finally
         {

@@ -22,7 +22,7 @@ public class TrainingGateTests
             Ledger = new TrainingConsentLedger(new InMemoryConsentEventStore(), Clock);
             Sink = new InMemoryTrainingDataSink();
             AuditSink = audit ?? new InMemoryAuditSink();
-            Trail = new AuditTrail(AuditSink);
+            Trail = new AuditTrail(AuditSink, AuditKeys.Options());
             Profiles = new InMemoryWorkspaceProfileStore([Requests.Profile("ws")]);
             var (adapters, spy) = ScriptedAdapter.ForEveryProvider(Clock);
             Spy = spy;

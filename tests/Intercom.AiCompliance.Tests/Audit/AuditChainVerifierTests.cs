@@ -1,0 +1,273 @@
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using Intercom.AiCompliance.Audit;
+using Intercom.AiCompliance.Tests.Helpers;
+
+namespace Intercom.AiCompliance.Tests.Audit;
+
+/// <summary>Tamper evidence covers the bytes on disk, and needs the key.</summary>
+public class AuditChainVerifierTests
+{
+    /// <summary>A trail written by the router through the JSON Lines sink (real records: attempts, rejections), as bytes.</summary>
+    private static async Task<byte[]> TrailBytesAsync(int records = 3)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"aicompliance-verify-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            await using (var f = new RouterFixture([Deployments.Make("a"), Deployments.Make("b")], sink: new JsonLinesAuditSink(path, flushToDisk: false)))
+            {
+                for (var i = 0; i < records; i++)
+                {
+                    await f.Router.SendAsync(Requests.Make());
+                }
+            }
+
+            return await File.ReadAllBytesAsync(path);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".lock");
+        }
+    }
+
+    private static AuditRecord Record(int i) => new()
+    {
+        EventId = $"e{i}",
+        Timestamp = new DateTimeOffset(2026, 6, 1, 12, 0, i, TimeSpan.Zero),
+        WorkspaceId = "ws-1",
+        Product = "FinAiAgent",
+        Purpose = "AnsweringEndUser",
+        Capability = "Chat",
+        Required = new AuditPromises { Region = "EU" },
+        Outcome = AuditOutcome.Succeeded,
+        ServedBy = "a",
+    };
+
+    private static AuditVerificationResult Verify(byte[] bytes, AuditChainKey key) =>
+        AuditChainVerifier.Verify(new MemoryStream(bytes, writable: false), key);
+
+    private static (int Start, int End) Line(byte[] bytes, int index)
+    {
+        var start = 0;
+        for (var i = 0; i < index; i++)
+        {
+            start = Array.IndexOf(bytes, (byte)'\n', start) + 1;
+        }
+
+        return (start, Array.IndexOf(bytes, (byte)'\n', start) + 1);
+    }
+
+    [Test]
+    public async Task Verify_UntouchedBytes_IsIntact()
+    {
+        var bytes = await TrailBytesAsync();
+        Verify(bytes, AuditKeys.Chain).Should().Be(new AuditVerificationResult(true, 3, null, null));
+    }
+
+    [Test]
+    [CancelAfter(110_000)]
+    public async Task Verify_EveryOtherValueOfEveryByteOfARecord_NeverVerifiesAndPointsAtThatLine()
+    {
+        // The probe: 63 of 3,265 single-byte changes to one record still verified when the chain hashed a
+        // re-serialised record. Here: every position of the middle record (its newline included), every other value.
+        var original = await TrailBytesAsync();
+        var (start, end) = Line(original, 1);
+        var verified = new List<string>();
+        Parallel.For(start, end, position =>
+        {
+            var bytes = (byte[])original.Clone();
+            for (var value = 0; value < 256; value++)
+            {
+                if (value == original[position])
+                {
+                    continue;
+                }
+
+                bytes[position] = (byte)value;
+                var result = Verify(bytes, AuditKeys.Chain);
+                if (result.IsValid || result.BrokenAtLine != 2)
+                {
+                    lock (verified)
+                    {
+                        verified.Add($"byte {position - start} '{(char)original[position]}' -> 0x{value:x2}: {result}");
+                    }
+                }
+            }
+        });
+
+        verified.Should().BeEmpty();
+        (end - start).Should().BeGreaterThan(500, "the record under test is a real one, with attempts and rejections");
+    }
+
+    [Test]
+    public async Task Verify_AnySingleByteChangeAnywhereInTheFile_NeverVerifies()
+    {
+        var bytes = await TrailBytesAsync(records: 4);
+        var change = from position in Gen.Choose(0, bytes.Length - 1)
+                     from delta in Gen.Choose(1, 255)
+                     select (position, delta);
+        var property = Prop.ForAll(change.ToArbitrary(), c =>
+        {
+            var copy = (byte[])bytes.Clone();
+            copy[c.position] = (byte)(copy[c.position] + c.delta);
+            return !Verify(copy, AuditKeys.Chain).IsValid;
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(3000).WithQuietOnSuccess(true), property);
+    }
+
+    // Edits that leave the JSON meaning (nearly) unchanged: the old re-serialising check let every one of them pass.
+    [TestCase("rename a null-valued key", "\"correlationId\":null", "\"correlationID\":null")]
+    [TestCase("rename a false-valued key", "\"usPinned\":false", "\"usPinneD\":false")]
+    [TestCase("add a property", "\"correlationId\":null", "\"correlationId\":null,\"note\":null")]
+    [TestCase("reorder keys", "\"product\":\"FinAiAgent\",\"purpose\":\"AnsweringEndUser\"", "\"purpose\":\"AnsweringEndUser\",\"product\":\"FinAiAgent\"")]
+    [TestCase("whitespace", "\"outcome\":\"Succeeded\"", "\"outcome\": \"Succeeded\"")]
+    [TestCase("enum case", "\"outcome\":\"Succeeded\"", "\"outcome\":\"succeeded\"")]
+    [TestCase("duplicate key", "\"outcome\":\"Succeeded\"", "\"outcome\":\"Succeeded\",\"outcome\":\"Succeeded\"")]
+    [TestCase("escape a character", "\"workspaceId\":\"ws-1\"", "\"workspaceId\":\"ws\\u002D1\"")]
+    [TestCase("uppercase the MAC", "\"mac\":\"", "\"mac\":\"X")]
+    [TestCase("CRLF line end", "}\n", "}\r\n")]
+    public async Task Verify_MeaningPreservingEdit_IsDetectedAtItsLine(string what, string find, string replace)
+    {
+        var bytes = await TrailBytesAsync();
+        var (start, end) = Line(bytes, 1);
+        var line = Encoding.UTF8.GetString(bytes, start, end - start);
+        line.Should().Contain(find, what);
+        var edited = line.Replace(find, replace, StringComparison.Ordinal);
+        if (what == "uppercase the MAC")
+        {
+            var at = line.IndexOf(find, StringComparison.Ordinal) + find.Length;
+            edited = line[..at] + line.Substring(at, 64).ToUpperInvariant() + line[(at + 64)..];
+            edited.Should().NotBe(line, "the MAC has letters to uppercase");
+        }
+
+        var tampered = bytes[..start].Concat(Encoding.UTF8.GetBytes(edited)).Concat(bytes[end..]).ToArray();
+        var result = Verify(tampered, AuditKeys.Chain);
+
+        result.IsValid.Should().BeFalse(what);
+        result.BrokenAtLine.Should().Be(2, what);
+    }
+
+    [Test]
+    public async Task Verify_ChainRebuiltWithAnotherKey_FailsUnderTheRealKey()
+    {
+        // An attacker with write access but not the key re-links every record with the public linking code.
+        var bytes = await TrailBytesAsync();
+        var lines = Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var head = AuditChainHead.Empty;
+        var forged = new StringBuilder();
+        foreach (var line in lines)
+        {
+            var record = AuditChain.FromJson(line) with { ServedBy = "attacker-choice" };
+            var relinked = AuditChain.Link(record, head, AuditKeys.Other, new(), null);
+            head = AuditChainHead.After(relinked);
+            forged.Append(AuditChain.ToJson(relinked)).Append('\n');
+        }
+
+        var result = Verify(Encoding.UTF8.GetBytes(forged.ToString()), AuditKeys.Chain);
+
+        result.IsValid.Should().BeFalse();
+        result.BrokenAtLine.Should().Be(1);
+        result.Problem.Should().Contain("not among the keys given");
+    }
+
+    [Test]
+    public async Task Verify_ForgedKeyIdWithTheAttackersMac_IsAnEditedRecord()
+    {
+        // Claiming the real key's id does not help without the key: the MAC is checked under the real key.
+        var bytes = await TrailBytesAsync();
+        var lines = Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var first = AuditChain.FromJson(lines[0]);
+        var bogus = AuditChain.Link(first with { Outcome = AuditOutcome.RequestRefused }, AuditChainHead.Empty, AuditKeys.Other, new(), null) with { KeyId = AuditKeys.Chain.Id };
+        lines[0] = AuditChain.ToJson(bogus);
+
+        var result = Verify(Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"), AuditKeys.Chain);
+
+        result.Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 1 && r.Problem!.Contains("edited or forged"));
+    }
+
+    [Test]
+    public async Task Verify_AppendedRecordSealedWithoutTheKey_IsDetected()
+    {
+        var bytes = await TrailBytesAsync();
+        var lines = Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var last = AuditChain.FromJson(lines[^1]);
+        var appended = AuditChain.Link(Record(9), AuditChainHead.After(last), AuditKeys.Other, new(), null);
+        var tampered = bytes.Concat(Encoding.UTF8.GetBytes(AuditChain.ToJson(appended) + "\n")).ToArray();
+
+        Verify(tampered, AuditKeys.Chain).Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 4 && r.RecordCount == 3);
+    }
+
+    [Test]
+    public async Task Verify_IncompleteLastLine_IsNotValid()
+    {
+        var bytes = await TrailBytesAsync();
+        var result = Verify(bytes[..^1], AuditKeys.Chain);
+        result.Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 3 && r.Problem!.Contains("incomplete"));
+    }
+
+    [Test]
+    public async Task Verify_EmptyLine_IsNotValid()
+    {
+        var bytes = await TrailBytesAsync();
+        var (_, end) = Line(bytes, 0);
+        var tampered = bytes[..end].Append((byte)'\n').Concat(bytes[end..]).ToArray();
+        Verify(tampered, AuditKeys.Chain).Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 2);
+    }
+
+    [Test]
+    public async Task Verify_RotatedKey_VerifiesWithBothKeysAndNamesTheMissingOne()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"aicompliance-rotate-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            await using (var before = new AuditTrail(new JsonLinesAuditSink(path, false), new AuditTrailOptions { ChainKey = AuditKeys.Chain }))
+            {
+                await before.AppendAsync(Record(1));
+                await before.AppendAsync(Record(2));
+            }
+
+            var rotated = new AuditTrailOptions { ChainKey = AuditKeys.Other };
+            rotated.RetiredChainKeys.Add(AuditKeys.Chain);
+            await using (var after = new AuditTrail(new JsonLinesAuditSink(path, false), rotated))
+            {
+                (await after.AppendAsync(Record(3))).Should().Match<AuditRecord>(r => r.Sequence == 3 && r.KeyId == AuditKeys.Other.Id);
+            }
+
+            AuditChainVerifier.VerifyFile(path, [AuditKeys.Chain, AuditKeys.Other]).Should().Be(new AuditVerificationResult(true, 3, null, null));
+            var withNewKeyOnly = AuditChainVerifier.VerifyFile(path, AuditKeys.Other);
+            withNewKeyOnly.BrokenAtLine.Should().Be(1);
+            withNewKeyOnly.Problem.Should().Contain(AuditKeys.Chain.Id).And.Contain("not among the keys given");
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".lock");
+        }
+    }
+
+    [Test]
+    public void Verify_WithoutAKey_ThrowsNamingTheSetting()
+    {
+        FluentActions.Invoking(() => AuditChainVerifier.Verify(new MemoryStream(), []))
+            .Should().Throw<ArgumentException>().WithMessage("*AiCompliance:Audit:ChainKey*");
+    }
+
+    [Test]
+    public async Task Verify_RecordsOfAnInMemoryTrail_CheckedUnderItsOwnKey()
+    {
+        var sink = new InMemoryAuditSink();
+        await using var trail = new AuditTrail(sink);
+        for (var i = 0; i < 3; i++)
+        {
+            await trail.AppendAsync(Record(i));
+        }
+
+        trail.Verify(sink.Records).IsValid.Should().BeTrue();
+        var edited = sink.Records.ToArray();
+        edited[1] = edited[1] with { WorkspaceId = "ws-2" };
+        trail.Verify(edited).Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 2);
+        AuditChainVerifier.Verify(sink.Records, AuditKeys.Chain).IsValid.Should().BeFalse("a random per-process key is nobody else's");
+    }
+}

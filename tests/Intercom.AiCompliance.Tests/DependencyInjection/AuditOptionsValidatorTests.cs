@@ -1,0 +1,125 @@
+using Intercom.AiCompliance.Audit;
+using Intercom.AiCompliance.DependencyInjection;
+using Intercom.AiCompliance.Routing;
+using Intercom.AiCompliance.Tests.Helpers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Intercom.AiCompliance.Tests.DependencyInjection;
+
+/// <summary>The audit section fails the host's start naming the key, and a file trail never starts without one.</summary>
+public class AuditOptionsValidatorTests
+{
+    private static readonly string Key = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = Path.Combine(Path.GetTempPath(), $"aicompliance-audit-di-{Guid.NewGuid():N}");
+
+    [TearDown]
+    public void TearDown()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    private static IHost Host(params (string Key, string? Value)[] audit)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(
+            new (string Key, string? Value)[]
+            {
+                ("AiCompliance:Catalog:UseDefault", "true"),
+                ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
+                ("AiCompliance:Workspaces:0:HostingRegion", "US"),
+            }.Concat(audit).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedAdapters();
+        return builder.Build();
+    }
+
+    [Test]
+    public async Task HostStart_FileTrailWithoutAChainKey_FailsNamingTheKey()
+    {
+        using var host = Host(("AiCompliance:Audit:FilePath", Path.Combine(_dir, "audit.jsonl")));
+        var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>()).Which;
+        ex.Message.Should().Contain("AiCompliance:Audit:ChainKey is required when AiCompliance:Audit:FilePath is set");
+        File.Exists(Path.Combine(_dir, "audit.jsonl")).Should().BeFalse("nothing was written with a key nobody holds");
+    }
+
+    [TestCase("AiCompliance:Audit:ChainKey", "c2hvcnQtc2VjcmV0", "AiCompliance:Audit:ChainKey")]
+    [TestCase("AiCompliance:Audit:ChainKey", "not base64 at all!", "AiCompliance:Audit:ChainKey")]
+    [TestCase("AiCompliance:Audit:RetiredChainKeys:0", "c2hvcnQtc2VjcmV0", "AiCompliance:Audit:RetiredChainKeys:0")]
+    [TestCase("AiCompliance:Audit:WriteTimeout", "00:00:00", "AiCompliance:Audit:WriteTimeout")]
+    [TestCase("AiCompliance:Audit:ShutdownTimeout", "01:00:00", "AiCompliance:Audit:ShutdownTimeout")]
+    public async Task HostStart_InvalidAuditSetting_FailsNamingTheKeyNeverTheValue(string key, string value, string expected)
+    {
+        using var host = Host((key, value));
+        var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>()).Which;
+        ex.Message.Should().Contain(expected);
+        if (key.Contains("Key", StringComparison.Ordinal))
+        {
+            ex.Message.Should().NotContain(value);
+        }
+    }
+
+    [Test]
+    public async Task FileTrailWithAKey_WritesAChainThatVerifiesUnderThatKey()
+    {
+        var path = Path.Combine(_dir, "audit.jsonl");
+        using (var host = Host(("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", Key), ("AiCompliance:Audit:FlushToDisk", "false")))
+        {
+            await host.StartAsync();
+            await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"));
+            await host.StopAsync();
+        }
+
+        AuditChainVerifier.VerifyFile(path, AuditChainKey.FromBase64(Key)).Should().Be(new AuditVerificationResult(true, 1, null, null));
+    }
+
+    [Test]
+    public void HostSinkWithoutAChainKey_ResolvingTheTrailFailsNamingTheKey()
+    {
+        var services = new ServiceCollection();
+        services.AddAiCompliance().UseAuditSink(new ForwardingSink());
+        using var provider = services.BuildServiceProvider();
+
+        FluentActions.Invoking(() => provider.GetRequiredService<AuditTrail>())
+            .Should().Throw<ArgumentException>().WithMessage("*AiCompliance:Audit:ChainKey*");
+    }
+
+    [Test]
+    public async Task InMemoryTrailWithoutAKey_StartsWithARandomKey()
+    {
+        using var host = Host();
+        await host.StartAsync();
+        var trail = host.Services.GetRequiredService<AuditTrail>();
+        trail.Sink.Should().BeOfType<InMemoryAuditSink>();
+        trail.ChainKeyId.Should().NotBe(AuditChainKey.FromBase64(Key).Id);
+        await host.StopAsync();
+    }
+
+    [Test]
+    public void ToTrailOptions_CarriesKeysAndTimeouts()
+    {
+        var audit = new AuditOptions { ChainKey = Key, WriteTimeout = TimeSpan.FromSeconds(2), ShutdownTimeout = TimeSpan.FromSeconds(3) };
+        audit.RetiredChainKeys.Add(Convert.ToBase64String(new byte[40]));
+
+        var options = AuditOptionsValidator.ToTrailOptions(audit);
+
+        options.ChainKey!.Id.Should().Be(AuditChainKey.FromBase64(Key).Id);
+        options.RetiredChainKeys.Should().ContainSingle().Which.Id.Should().Be(new AuditChainKey(new byte[40]).Id);
+        options.WriteTimeout.Should().Be(TimeSpan.FromSeconds(2));
+        options.ShutdownTimeout.Should().Be(TimeSpan.FromSeconds(3));
+    }
+
+    private sealed class ForwardingSink : IAuditSink
+    {
+        public ValueTask<AuditChainHead> ReadHeadAsync(CancellationToken cancellationToken = default) => new(AuditChainHead.Empty);
+
+        public ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+}
