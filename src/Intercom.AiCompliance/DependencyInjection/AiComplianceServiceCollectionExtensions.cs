@@ -35,7 +35,10 @@ public static class AiComplianceServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers the router and binds <paramref name="section"/> (normally <c>configuration.GetSection("AiCompliance")</c>).
+    /// Registers the router and reads <paramref name="section"/> (normally <c>configuration.GetSection("AiCompliance")</c>)
+    /// strictly: an unknown key, a value that does not convert (in a list, an enum, a number, a region) or a missing fact
+    /// fails the host's start with the key named, where the configuration binder would drop or default it in silence.
+    /// A reload is applied only when the reloaded section is valid; otherwise it is logged and the last valid one stays.
     /// </summary>
     public static AiComplianceBuilder AddAiCompliance(this IServiceCollection services, IConfiguration section)
     {
@@ -45,7 +48,8 @@ public static class AiComplianceServiceCollectionExtensions
         var path = section is IConfigurationSection s ? s.Path : string.Empty;
         if (marker.BoundSections.Add(path))
         {
-            services.AddOptions<AiComplianceOptions>().Bind(section);
+            services.AddSingleton<IConfigureOptions<AiComplianceOptions>>(sp => new StrictConfigureOptions(section, sp.GetRequiredService<ConfigurationProblems>()));
+            services.AddSingleton<IOptionsChangeTokenSource<AiComplianceOptions>>(sp => new ValidatedReloadTokenSource(section, sp));
         }
 
         return new AiComplianceBuilder(services);
@@ -61,6 +65,7 @@ public static class AiComplianceServiceCollectionExtensions
         var marker = new Marker();
         services.AddSingleton(marker);
         services.AddOptions<AiComplianceOptions>().ValidateOnStart();
+        services.TryAddSingleton<ConfigurationProblems>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, AiComplianceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWorkspaceProfileStore, ConfigurationWorkspaceProfileStore>();
