@@ -43,10 +43,16 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
         ValidateTraining(Error);
 
         // A value the reader already refused is reported once, by the reader, which says what was written.
+        // (A refused list item also leaves its list empty or short, so a key above or below a refused one is skipped too.)
         var refused = read.Select(p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        errors.AddRange(checks.Where(c => !refused.Contains(c.Key)));
+        errors.AddRange(checks.Where(c => !refused.Any(r => Related(r, c.Key))));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors.Select(e => e.ToString()));
     }
+
+    private static bool Related(string a, string b) =>
+        string.Equals(a, b, StringComparison.OrdinalIgnoreCase)
+        || (a.Length > b.Length && a[b.Length] == ':' && a.StartsWith(b, StringComparison.OrdinalIgnoreCase))
+        || (b.Length > a.Length && b[a.Length] == ':' && b.StartsWith(a, StringComparison.OrdinalIgnoreCase));
 
     private void ValidateCatalog(CatalogOptions catalog, Action<string, string> error)
     {
