@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Intercom.AiCompliance.Catalog;
 
 /// <summary>Checks on ids and names that end up in plans, audit records, logs, metrics and the disclosure.</summary>
-public static class IdentifierText
+internal static class IdentifierText
 {
     /// <summary>
     /// Whether <paramref name="text"/> holds a control or invisible formatting character (newline, ANSI escape, zero-width

@@ -69,21 +69,23 @@ public static class AiComplianceServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, AiComplianceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWorkspaceProfileStore, ConfigurationWorkspaceProfileStore>();
+        // The services below read the options through the monitor, which the start-up validation also uses: the section
+        // is read and validated once at start rather than once per accessor.
         services.TryAddSingleton<IAuditSink>(sp =>
         {
-            var audit = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Audit;
+            var audit = sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Audit;
             return audit.FilePath is { Length: > 0 } path ? new JsonLinesAuditSink(path, audit.FlushToDisk) : new InMemoryAuditSink();
         });
         services.TryAddSingleton(sp => new AuditTrail(sp.GetRequiredService<IAuditSink>()));
         services.TryAddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
+            var options = sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue;
             return ProviderCatalog.Create(options.Catalog.EffectiveDeployments(),
                 new CatalogValidationOptions { AllowLoopbackEndpoints = options.Catalog.AllowLoopbackEndpoints });
         });
         services.TryAddSingleton(sp =>
         {
-            var router = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Router;
+            var router = sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Router;
             return new ComplianceRuleSet(
                 [.. ComplianceRuleSet.DefaultDeploymentRules(), .. sp.GetServices<IComplianceRule>()],
                 [.. ComplianceRuleSet.DefaultRequestRules(router.MaxInputCharacters, router.MaxAudioBytes), .. sp.GetServices<IRequestRule>()]);
@@ -96,7 +98,7 @@ public static class AiComplianceServiceCollectionExtensions
             sp.GetServices<IProviderAdapter>(),
             sp.GetRequiredService<IWorkspaceProfileStore>(),
             sp.GetRequiredService<AuditTrail>(),
-            sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Router,
+            sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Router,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ProviderRouter>>(),
             sp.GetService<ITrainingDataSink>() is { } sink

@@ -6,6 +6,11 @@ namespace Intercom.AiCompliance.DependencyInjection;
 /// <summary>One key of a configuration section with its value and children, read once from the providers.</summary>
 internal sealed class ConfigurationNode(string key, string path)
 {
+    private static readonly Dictionary<string, ConfigurationNode> NoChildren = new(StringComparer.OrdinalIgnoreCase);
+
+    // Most nodes are leaves: their dictionary is only made when a first child arrives.
+    private Dictionary<string, ConfigurationNode>? _children;
+
     /// <summary>The last segment of the key, as written.</summary>
     public string Key { get; } = key;
 
@@ -16,17 +21,27 @@ internal sealed class ConfigurationNode(string key, string path)
     public string? Value { get; set; }
 
     /// <summary>The child keys, case-insensitive like configuration itself.</summary>
-    public Dictionary<string, ConfigurationNode> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public IReadOnlyDictionary<string, ConfigurationNode> Children => _children ?? NoChildren;
 
-    public ConfigurationNode Child(string segment)
+    /// <summary>The child for the segment of <paramref name="fullKey"/> that ends at <paramref name="end"/>, made if new.</summary>
+    public ConfigurationNode Child(string fullKey, int start, int end)
     {
-        if (!Children.TryGetValue(segment, out var child))
+        _children ??= new(StringComparer.OrdinalIgnoreCase);
+        var segment = fullKey.AsSpan(start, end - start);
+        var lookup = _children.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(segment, out var child))
         {
-            Children[segment] = child = new ConfigurationNode(segment, Path.Length == 0 ? segment : Path + ConfigurationPath.KeyDelimiter + segment);
+            var name = segment.ToString();
+            child = new ConfigurationNode(name, fullKey[..end]);
+            _children[name] = child;
         }
 
         return child;
     }
+
+    /// <summary>The child named <paramref name="segment"/>, made if new (for the walk, which gets keys one by one).</summary>
+    public ConfigurationNode Child(string segment) =>
+        Child(Path.Length == 0 ? segment : Path + ConfigurationPath.KeyDelimiter + segment, Path.Length == 0 ? 0 : Path.Length + 1, Path.Length == 0 ? segment.Length : Path.Length + 1 + segment.Length);
 }
 
 /// <summary>
@@ -50,18 +65,14 @@ internal static class ConfigurationTree
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var prefix = configuration is IConfigurationSection section ? section.Path : string.Empty;
-        var root = new ConfigurationNode(prefix.Length == 0 ? string.Empty : ConfigurationPath.GetSectionKey(prefix), prefix);
-        var flat = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        if (RootOf(configuration) is { } configurationRoot && TryReadFlat(configurationRoot, prefix, flat, depth: 0))
+        var key = prefix.Length == 0 ? string.Empty : ConfigurationPath.GetSectionKey(prefix);
+        var root = new ConfigurationNode(key, prefix);
+        if (RootOf(configuration) is { } configurationRoot && TryReadFlat(configurationRoot, prefix, root, depth: 0))
         {
-            foreach (var (key, value) in flat)
-            {
-                Insert(root, prefix, key, value);
-            }
-
             return root;
         }
 
+        root = new ConfigurationNode(key, prefix);
         Walk(configuration, root);
         return root;
     }
@@ -78,14 +89,14 @@ internal static class ConfigurationTree
                 end = key.Length;
             }
 
-            node = node.Child(key[start..end]);
+            node = node.Child(key, start, end);
             start = end + 1;
         }
 
         node.Value = value;
     }
 
-    private static bool TryReadFlat(IConfigurationRoot root, string prefix, Dictionary<string, string?> flat, int depth)
+    private static bool TryReadFlat(IConfigurationRoot root, string prefix, ConfigurationNode tree, int depth)
     {
         if (ProviderData is null || depth > 8)
         {
@@ -102,18 +113,18 @@ internal static class ConfigurationTree
                         if (prefix.Length == 0
                             || (key.Length > prefix.Length && key[prefix.Length] == ':' && key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
                         {
-                            flat[key] = value;
+                            Insert(tree, prefix, key, value);
                         }
                         else if (key.Equals(prefix, StringComparison.OrdinalIgnoreCase) && value is not null)
                         {
                             // A value at the section itself (AiCompliance = "x") is kept so it can be reported.
-                            flat[key] = value;
+                            tree.Value = value;
                         }
                     }
 
                     break;
                 case ChainedConfigurationProvider { Configuration: IConfigurationRoot inner }:
-                    if (!TryReadFlat(inner, prefix, flat, depth + 1))
+                    if (!TryReadFlat(inner, prefix, tree, depth + 1))
                     {
                         return false;
                     }
@@ -152,5 +163,5 @@ internal static class ConfigurationTree
 
     /// <summary>For tests: whether the fast path can read <paramref name="configuration"/>.</summary>
     internal static bool CanReadInOnePass(IConfiguration configuration) =>
-        RootOf(configuration) is { } root && TryReadFlat(root, string.Empty, new(StringComparer.OrdinalIgnoreCase), 0);
+        RootOf(configuration) is { } root && TryReadFlat(root, string.Empty, new ConfigurationNode(string.Empty, string.Empty), 0);
 }
