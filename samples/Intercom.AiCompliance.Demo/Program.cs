@@ -43,6 +43,8 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings {
 builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName))
     .UseJsonLinesAuditFile(auditPath)
     .UseTrainingSink(trainingSink)
+    // The demo keeps training opt-outs in memory; a real host registers a durable IConsentEventStore instead.
+    .UseInMemoryConsentStoreForTestsAndDemos()
     .AddSimulatedAdapters(s =>
     {
         s.Seed = 2026;
@@ -58,7 +60,8 @@ var simulation = host.Services.GetRequiredService<SimulationOptions>();
 var profiles = host.Services.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Workspaces.ToDictionary(w => w.WorkspaceId);
 
 AnsiConsole.Write(new Rule("[bold]Intercom.AiCompliance demo[/]").LeftJustified());
-AnsiConsole.MarkupLine("Catalogue: the package's default ({0} deployments). Providers are simulated in-process; no network is used.",
+AnsiConsole.MarkupLine("Catalogue: the package's default ({0} deployments), with the demo's own FICTIONAL contract references (FICTIONAL-DEMO-...) "
+    + "from appsettings.json: the package ships none. Providers are simulated in-process; no network is used.",
     host.Services.GetRequiredService<ProviderCatalog>().Deployments.Count);
 
 var results = new List<TrafficResult>();

@@ -15,7 +15,20 @@ public static class CatalogJson
     {
         ArgumentNullException.ThrowIfNull(json);
         var doc = JsonSerializer.Deserialize(json, CatalogJsonContext.Default.CatalogDocument);
-        return doc?.AiCompliance?.Catalog?.Deployments ?? [];
+
+        // The source-generated reader sets an init-only property it does not find to null rather than to its initial
+        // value: an omitted list means an empty one, so say so (null would read as "not checked" further on).
+        return (doc?.AiCompliance?.Catalog?.Deployments ?? []).Select(d => d is null ? d! : d with
+        {
+            Capabilities = d.Capabilities ?? [],
+            ProcessingRegions = d.ProcessingRegions ?? [],
+            SubprocessorLists = d.SubprocessorLists ?? [],
+            Attestations = d.Attestations ?? [],
+            Quality = d.Quality ?? new QualityPriors(),
+            Endpoint = d.Endpoint ?? string.Empty,
+            Model = d.Model ?? string.Empty,
+            Id = d.Id ?? string.Empty,
+        }).ToArray();
     }
 }
 

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Intercom.AiCompliance.Catalog;
 
 /// <summary>Checks a catalogue before any request is planned against it.</summary>
@@ -32,6 +30,10 @@ public static class CatalogValidator
             {
                 Error(nameof(d.Id), "is missing: give every deployment a unique id such as 'bedrock-claude-eu'.");
             }
+            else if (IdentifierText.HasControlCharacters(d.Id))
+            {
+                errors.Add(new(IdentifierText.Escape(d.Id), nameof(d.Id), "holds a control or invisible character (such as a newline or an ANSI escape): use letters, digits, '-' and '.' only.", i));
+            }
             else if (seen.TryGetValue(d.Id, out var first))
             {
                 Error(nameof(d.Id), $"is a duplicate of deployment #{first}: ids must be unique (case-insensitive).");
@@ -51,6 +53,20 @@ public static class CatalogValidator
                 Error(nameof(d.Model), "is missing: name the model the provider runs.");
             }
 
+            if (IdentifierText.HasControlCharacters(d.Model) || IdentifierText.HasControlCharacters(d.Subprocessor))
+            {
+                Error(IdentifierText.HasControlCharacters(d.Model) ? nameof(d.Model) : nameof(d.Subprocessor),
+                    "holds a control or invisible character: it is printed in plans and the disclosure, so write it as plain text.");
+            }
+
+            for (var l = 0; l < d.SubprocessorLists.Count; l++)
+            {
+                if (string.IsNullOrWhiteSpace(d.SubprocessorLists[l]) || IdentifierText.HasControlCharacters(d.SubprocessorLists[l]))
+                {
+                    Error($"{nameof(d.SubprocessorLists)}:{l}", $"is empty or holds a control character: name a published list such as '{SubprocessorLists.Global}' or '{SubprocessorLists.Eu}'.");
+                }
+            }
+
             if (d.Capabilities.Count == 0 || d.Capabilities.Any(c => c == Capability.None || !Enum.IsDefined(c)))
             {
                 Error(nameof(d.Capabilities), $"is empty or holds an unknown value: list what it serves ({string.Join(", ", Enum.GetNames<Capability>().Skip(1))}).");
@@ -65,32 +81,7 @@ public static class CatalogValidator
 
             for (var a = 0; a < d.Attestations.Count; a++)
             {
-                var att = d.Attestations[a];
-                var field = $"{nameof(d.Attestations)}:{a}";
-                if (att is null)
-                {
-                    Error(field, "is empty: remove it or describe the contract.");
-                    continue;
-                }
-
-                if (att.Kind == AttestationKind.Unknown || !Enum.IsDefined(att.Kind))
-                {
-                    Error($"{field}:Kind", "is missing or unknown: use ZeroDataRetention, NoTraining or BusinessAssociateAgreement.");
-                }
-
-                if (string.IsNullOrWhiteSpace(att.Reference))
-                {
-                    Error($"{field}:Reference", "is missing: record the contract reference so a reviewer can find the signed document.");
-                }
-
-                if (att.EffectiveFrom is null)
-                {
-                    Error($"{field}:EffectiveFrom", "is missing: record the date the contract came into force.");
-                }
-                else if (att.ExpiresAt is { } exp && exp <= att.EffectiveFrom)
-                {
-                    Error($"{field}:ExpiresAt", $"({exp:O}) is not after EffectiveFrom ({att.EffectiveFrom:O}): correct one of the dates.");
-                }
+                ValidateAttestation(d.Attestations[a], $"{nameof(d.Attestations)}:{a}", Error);
             }
 
             var q = d.Quality;
@@ -120,6 +111,39 @@ public static class CatalogValidator
         return errors;
     }
 
+    /// <summary>Checks one contract; <paramref name="field"/> is its key (such as <c>Attestations:0</c>) and prefixes every error.</summary>
+    internal static void ValidateAttestation(Attestation? att, string field, Action<string, string> error)
+    {
+        if (att is null)
+        {
+            error(field, "is empty: remove it or describe the contract.");
+            return;
+        }
+
+        if (att.Kind == AttestationKind.Unknown || !Enum.IsDefined(att.Kind))
+        {
+            error($"{field}:Kind", "is missing or unknown: use ZeroDataRetention, NoTraining or BusinessAssociateAgreement.");
+        }
+
+        if (string.IsNullOrWhiteSpace(att.Reference))
+        {
+            error($"{field}:Reference", "is missing: record the contract reference so a reviewer can find the signed document.");
+        }
+        else if (IdentifierText.HasControlCharacters(att.Reference))
+        {
+            error($"{field}:Reference", "holds a control or invisible character: write the contract reference as plain text.");
+        }
+
+        if (att.EffectiveFrom is null)
+        {
+            error($"{field}:EffectiveFrom", "is missing: record the date the contract came into force.");
+        }
+        else if (att.ExpiresAt is { } exp && exp <= att.EffectiveFrom)
+        {
+            error($"{field}:ExpiresAt", $"({exp:O}) is not after EffectiveFrom ({att.EffectiveFrom:O}): correct one of the dates.");
+        }
+    }
+
     /// <summary>Whether the deployment is hosted in the EU: on the EU list, or processing only in the EU.</summary>
     public static bool IsEuHosted(ProviderDeployment deployment)
     {
@@ -131,6 +155,7 @@ public static class CatalogValidator
     private static void ValidateEndpoint(ProviderDeployment d, CatalogValidationOptions options, Action<string, string> error)
     {
         if (string.IsNullOrWhiteSpace(d.Endpoint)
+            || IdentifierText.HasControlCharacters(d.Endpoint)
             || !Uri.TryCreate(d.Endpoint, UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
@@ -138,16 +163,17 @@ public static class CatalogValidator
             return;
         }
 
-        if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
+        var local = EndpointAddress.IsLoopbackOrUnspecified(uri);
+        if (uri.Scheme == Uri.UriSchemeHttp && !local)
         {
             error(nameof(d.Endpoint), "uses plain http to a remote host: Customer Data must travel over https.");
         }
 
-        if (uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip)))
+        if (local)
         {
             if (!options.AllowLoopbackEndpoints)
             {
-                error(nameof(d.Endpoint), "is a loopback address: allowed only when CatalogValidationOptions.AllowLoopbackEndpoints is set for tests.");
+                error(nameof(d.Endpoint), $"host '{uri.Host}' is a loopback or unspecified address (this machine): allowed only when AllowLoopbackEndpoints is set, for tests against local fakes.");
             }
 
             return;

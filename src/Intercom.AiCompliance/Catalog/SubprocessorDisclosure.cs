@@ -23,9 +23,21 @@ public static class SubprocessorDisclosure
         var inv = CultureInfo.InvariantCulture;
         sb.AppendLine("# AI subprocessor disclosure").AppendLine();
         sb.Append(inv, $"Generated from the routing catalogue as of {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", inv)} ")
-          .Append(inv, $"(catalogue fingerprint `{planner.Catalog.Fingerprint[..16]}`). ")
-          .AppendLine("Every provider listed here is bound by zero data retention and a ban on training with your data; a provider without those contracts in force is never used.")
-          .AppendLine();
+          .Append(inv, $"(catalogue fingerprint `{planner.Catalog.Fingerprint[..16]}`). ");
+        var confirmed = planner.Catalog.Deployments.Any(d =>
+            d.AttestationInForce(AttestationKind.ZeroDataRetention, at) is not null && d.AttestationInForce(AttestationKind.NoTraining, at) is not null);
+        if (confirmed)
+        {
+            sb.AppendLine("Every provider listed here is bound by zero data retention and a ban on training with your data; a provider without those contracts in force is never used.");
+        }
+        else
+        {
+            sb.AppendLine("**Nothing is confirmed.** No deployment in this catalogue has a zero-data-retention and a no-training contract in force at this date, "
+                + "so no provider may receive data and every request is refused. The host records the references of its signed contracts "
+                + "(AiCompliance:Catalog:Attestations) before any provider is used.");
+        }
+
+        sb.AppendLine();
 
         foreach (var region in regions ?? [Region.US, Region.EU, Region.AU])
         {
@@ -40,7 +52,10 @@ public static class SubprocessorDisclosure
                     var plan = planner.PlanFor(new PolicyClass(region, false, false, capability), at);
                     if (plan.Candidates.Count == 0)
                     {
-                        sb.Append(inv, $"| {CapabilityTitle(capability)} | _none: not available for this hosting_ | | | | |").AppendLine();
+                        var why = plan.Rejections.Any(r => r.Deployment.Supports(capability) && !r.Violations.Any(v => v.Rule is "residency" or "capability"))
+                            ? "no contract confirmed for this hosting"
+                            : "not available for this hosting";
+                        sb.Append(inv, $"| {CapabilityTitle(capability)} | _none: {why}_ | | | | |").AppendLine();
                         continue;
                     }
 

@@ -34,6 +34,27 @@ public sealed class AiComplianceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Records a contract the host has confirmed for deployment <paramref name="deploymentId"/> (a default one or its own),
+    /// like an entry under <c>AiCompliance:Catalog:Attestations:{deploymentId}</c>. The default catalogue carries no
+    /// contract: until one is recorded here or in configuration, a deployment is treated as breaking that promise.
+    /// </summary>
+    public AiComplianceBuilder AddAttestation(string deploymentId, Attestation attestation)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(deploymentId);
+        ArgumentNullException.ThrowIfNull(attestation);
+        Services.Configure<AiComplianceOptions>(o =>
+        {
+            if (!o.Catalog.Attestations.TryGetValue(deploymentId, out var list))
+            {
+                o.Catalog.Attestations[deploymentId] = list = [];
+            }
+
+            list.Add(attestation);
+        });
+        return this;
+    }
+
     /// <summary>Registers an adapter; one per provider kind is used (the first registered wins).</summary>
     public AiComplianceBuilder AddAdapter<TAdapter>()
         where TAdapter : class, IProviderAdapter
@@ -155,6 +176,25 @@ public sealed class AiComplianceBuilder
         where TStore : class, IConsentEventStore
     {
         Services.Replace(ServiceDescriptor.Singleton<IConsentEventStore, TStore>());
+        return this;
+    }
+
+    /// <summary>Keeps consent events in a given (durable) store instead of memory.</summary>
+    public AiComplianceBuilder UseConsentEventStore(IConsentEventStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Services.Replace(ServiceDescriptor.Singleton(store));
+        return this;
+    }
+
+    /// <summary>
+    /// Accepts that training consent events live in process memory only, for tests and demos. Without this (or a durable
+    /// store from <see cref="UseConsentEventStore{TStore}"/>), registering a training sink fails the host's start, because
+    /// an in-memory store forgets every opt-out when the process restarts.
+    /// </summary>
+    public AiComplianceBuilder UseInMemoryConsentStoreForTestsAndDemos()
+    {
+        Services.TryAddSingleton<InMemoryConsentStoreOptIn>();
         return this;
     }
 

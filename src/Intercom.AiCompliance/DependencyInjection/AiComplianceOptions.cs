@@ -33,12 +33,43 @@ public sealed class CatalogOptions
     /// <summary>The host's deployments.</summary>
     public List<ProviderDeployment> Deployments { get; set; } = [];
 
+    /// <summary>
+    /// The host's own contract references, by deployment id (<c>AiCompliance:Catalog:Attestations:{deploymentId}:{n}</c>),
+    /// added to that deployment's <see cref="ProviderDeployment.Attestations"/>. This is how a host records the contracts
+    /// behind the default catalogue's deployments, which ship with none. Every id must name a deployment in the catalogue.
+    /// </summary>
+    public Dictionary<string, List<Attestation>> Attestations { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Accept loopback endpoints, for tests against local fakes only. Default false.</summary>
     public bool AllowLoopbackEndpoints { get; set; }
 
-    /// <summary>The deployments the catalogue is built from: the default ones (if asked for) followed by the host's.</summary>
-    public IReadOnlyList<ProviderDeployment> EffectiveDeployments() =>
-        UseDefault ? [.. DefaultCatalog.Deployments(), .. Deployments] : Deployments;
+    /// <summary>
+    /// The deployments the catalogue is built from: the default ones (if asked for) followed by the host's, each with the
+    /// contracts of <see cref="Attestations"/> for its id appended.
+    /// </summary>
+    public IReadOnlyList<ProviderDeployment> EffectiveDeployments()
+    {
+        IReadOnlyList<ProviderDeployment> all = UseDefault ? [.. DefaultCatalog.Deployments(), .. Deployments] : Deployments;
+        if (Attestations.Count == 0)
+        {
+            return all;
+        }
+
+        var byId = new Dictionary<string, List<Attestation>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (id, contracts) in Attestations)
+        {
+            if (!byId.TryGetValue(id, out var list))
+            {
+                byId[id] = list = [];
+            }
+
+            list.AddRange(contracts ?? []);
+        }
+
+        return all.Select(d => d is { Id: { } id } && byId.TryGetValue(id, out var extra) && extra is { Count: > 0 }
+            ? d with { Attestations = [.. d.Attestations, .. extra] }
+            : d).ToArray();
+    }
 }
 
 /// <summary>The audit section: <c>AiCompliance:Audit</c>.</summary>

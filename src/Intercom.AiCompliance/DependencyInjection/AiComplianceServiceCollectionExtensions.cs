@@ -35,7 +35,10 @@ public static class AiComplianceServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers the router and binds <paramref name="section"/> (normally <c>configuration.GetSection("AiCompliance")</c>).
+    /// Registers the router and reads <paramref name="section"/> (normally <c>configuration.GetSection("AiCompliance")</c>)
+    /// strictly: an unknown key, a value that does not convert (in a list, an enum, a number, a region) or a missing fact
+    /// fails the host's start with the key named, where the configuration binder would drop or default it in silence.
+    /// A reload is applied only when the reloaded section is valid; otherwise it is logged and the last valid one stays.
     /// </summary>
     public static AiComplianceBuilder AddAiCompliance(this IServiceCollection services, IConfiguration section)
     {
@@ -45,7 +48,8 @@ public static class AiComplianceServiceCollectionExtensions
         var path = section is IConfigurationSection s ? s.Path : string.Empty;
         if (marker.BoundSections.Add(path))
         {
-            services.AddOptions<AiComplianceOptions>().Bind(section);
+            services.AddSingleton<IConfigureOptions<AiComplianceOptions>>(sp => new StrictConfigureOptions(section, sp.GetRequiredService<ConfigurationProblems>()));
+            services.AddSingleton<IOptionsChangeTokenSource<AiComplianceOptions>>(sp => new ValidatedReloadTokenSource(section, sp));
         }
 
         return new AiComplianceBuilder(services);
@@ -61,31 +65,34 @@ public static class AiComplianceServiceCollectionExtensions
         var marker = new Marker();
         services.AddSingleton(marker);
         services.AddOptions<AiComplianceOptions>().ValidateOnStart();
+        services.TryAddSingleton<ConfigurationProblems>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, AiComplianceOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, AuditOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWorkspaceProfileStore, ConfigurationWorkspaceProfileStore>();
+        // The services below read the options through the monitor, which the start-up validation also uses: the section
+        // is read and validated once at start rather than once per accessor.
         services.TryAddSingleton<IAuditSink>(sp =>
         {
-            var audit = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Audit;
+            var audit = sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Audit;
             return audit.FilePath is { Length: > 0 } path
                 ? new JsonLinesAuditSink(path, audit.FlushToDisk, sp.GetService<ILoggerFactory>()?.CreateLogger<JsonLinesAuditSink>(), sp.GetService<TimeProvider>())
                 : new InMemoryAuditSink();
         });
         services.TryAddSingleton(sp => new AuditTrail(
             sp.GetRequiredService<IAuditSink>(),
-            AuditOptionsValidator.ToTrailOptions(sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Audit),
+            AuditOptionsValidator.ToTrailOptions(sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Audit),
             sp.GetService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger<AuditTrail>()));
         services.TryAddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
+            var options = sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue;
             return ProviderCatalog.Create(options.Catalog.EffectiveDeployments(),
                 new CatalogValidationOptions { AllowLoopbackEndpoints = options.Catalog.AllowLoopbackEndpoints });
         });
         services.TryAddSingleton(sp =>
         {
-            var router = sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Router;
+            var router = sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Router;
             return new ComplianceRuleSet(
                 [.. ComplianceRuleSet.DefaultDeploymentRules(), .. sp.GetServices<IComplianceRule>()],
                 [.. ComplianceRuleSet.DefaultRequestRules(router.MaxInputCharacters, router.MaxAudioBytes, router.MaxInputBytes), .. sp.GetServices<IRequestRule>()]);
@@ -98,7 +105,7 @@ public static class AiComplianceServiceCollectionExtensions
             sp.GetServices<IProviderAdapter>(),
             sp.GetRequiredService<IWorkspaceProfileStore>(),
             sp.GetRequiredService<AuditTrail>(),
-            sp.GetRequiredService<IOptions<AiComplianceOptions>>().Value.Router,
+            sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Router,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILogger<ProviderRouter>>(),
             sp.GetService<ITrainingDataSink>() is { } sink

@@ -15,13 +15,24 @@ public enum AuditFailureMode
 /// <summary>How the router executes: deadlines, retries, circuit breakers, limits and audit policy. Bound from <c>AiCompliance:Router</c>.</summary>
 public sealed class ProviderRouterOptions
 {
-    /// <summary>The most one request may take, across every attempt and failover. Default 30 seconds.</summary>
+    /// <summary>
+    /// The most one request may take, across every attempt and failover. Default 30 seconds.
+    /// </summary>
+    /// <remarks>
+    /// Configuration is validated so that one deployment that hangs cannot use the whole deadline:
+    /// (<see cref="RetrySettings.MaxRetryAttempts"/> + 1) x <see cref="AttemptTimeout"/> + MaxRetryAttempts x the longer of
+    /// <see cref="RetrySettings.MaxDelay"/> and <see cref="RetrySettings.MaxRetryAfter"/>, plus one more AttemptTimeout for the
+    /// next candidate, must fit. With the defaults: 3 x 5 s + 2 x 5 s + 5 s = 30 s.
+    /// </remarks>
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
     public TimeSpan TotalDeadline { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The most one attempt may take. Default 10 seconds.</summary>
+    /// <summary>
+    /// The most one attempt may take. Default 5 seconds, so that a deployment that hangs through all its retries still
+    /// leaves time within <see cref="TotalDeadline"/> to fail over to the next candidate.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:30:00")]
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Retry settings, per deployment.</summary>
     public RetrySettings Retry { get; set; } = new();
@@ -72,18 +83,19 @@ public sealed class RetrySettings
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>The longest backoff delay. Default 5 seconds.</summary>
+    /// <summary>The longest backoff delay. Default 2 seconds.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Whether to add jitter to the backoff. Default true.</summary>
     public bool UseJitter { get; set; } = true;
 
     /// <summary>
-    /// The longest Retry-After the router will wait for; a provider asking for longer is failed over at once. Default 10 seconds.
+    /// The longest Retry-After the router will wait for; a provider asking for longer is failed over at once. Default 5 seconds
+    /// (waiting longer on one provider would leave too little of the default deadline to fail over).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
-    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Circuit-breaker settings for one deployment's pipeline.</summary>

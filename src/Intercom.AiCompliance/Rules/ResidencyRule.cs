@@ -4,10 +4,16 @@ using Intercom.AiCompliance.Workspaces;
 namespace Intercom.AiCompliance.Rules;
 
 /// <summary>
-/// Data residency. Default (US) hosting: the deployment must be on the global subprocessor list, and, for a workspace
-/// pinned to US processing, process only in the US. Regional hosting (EU, AU, ...): every region where the deployment
-/// may process must be the hosting region, and where the region has its own subprocessor list (EU) the deployment must be on it.
+/// Data residency and list membership. Every workspace, whatever its hosting, may use only deployments on the published
+/// global subprocessor list: a deployment on no list was never disclosed to any customer, so no promise admits it.
+/// Default (US) hosting adds nothing more unless the workspace is pinned to US processing (then every processing region
+/// must be the US). Regional hosting (EU, AU, ...): every region where the deployment may process must be the hosting
+/// region, and where the region has its own subprocessor list (EU) the deployment must be on it too.
 /// </summary>
+/// <remarks>
+/// Requiring the global list for regional hosting keeps the promises ordered: a stricter promise (EU, AU) never admits a
+/// deployment that the weaker default (US) refuses.
+/// </remarks>
 public sealed class ResidencyRule : IComplianceRule
 {
     private readonly IReadOnlyDictionary<Region, string> _regionalLists;
@@ -49,13 +55,13 @@ public sealed class ResidencyRule : IComplianceRule
             }
         }
 
+        if (!deployment.IsOnList(SubprocessorLists.Global))
+        {
+            return new(RejectionReason.NotOnGlobalSubprocessorList, Name, "not on the global subprocessor list, so no customer was told about it");
+        }
+
         if (policy.HostingRegion == Region.US)
         {
-            if (!deployment.IsOnList(SubprocessorLists.Global))
-            {
-                return new(RejectionReason.NotOnGlobalSubprocessorList, Name, "not on the global subprocessor list");
-            }
-
             return policy.PinnedToUsProcessing ? RequireAllIn(regions, Region.US) : null;
         }
 

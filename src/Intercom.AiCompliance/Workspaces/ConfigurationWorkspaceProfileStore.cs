@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace Intercom.AiCompliance.Workspaces;
 
 /// <summary>
-/// Profiles from configuration (<c>AiCompliance:Workspaces</c>), re-read when the configuration reloads.
+/// Profiles from configuration (<c>AiCompliance:Workspaces</c>), re-read when the configuration reloads with a valid
+/// section; a reload with a mistake is logged and ignored, so the last valid profiles stay in force.
 /// Suits tools, demos and hosts with few workspaces; larger hosts register their own <see cref="IWorkspaceProfileStore"/>.
 /// </summary>
 public sealed class ConfigurationWorkspaceProfileStore : IWorkspaceProfileStore
@@ -23,8 +24,20 @@ public sealed class ConfigurationWorkspaceProfileStore : IWorkspaceProfileStore
     public ValueTask<WorkspaceComplianceProfile?> FindAsync(string workspaceId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(workspaceId);
-        var current = _options.CurrentValue.Workspaces;
         var snapshot = _snapshot;
+        List<WorkspaceComplianceProfile> current;
+        try
+        {
+            current = _options.CurrentValue.Workspaces;
+        }
+        catch (OptionsValidationException) when (snapshot is not null)
+        {
+            // The configuration became invalid after start: keep answering from the last valid profiles rather than
+            // from anything defaulted. (AddAiCompliance already withholds invalid reloads; this guards other wirings.)
+            return new(snapshot.Index.GetValueOrDefault(workspaceId));
+        }
+
+
         if (snapshot is null || !ReferenceEquals(snapshot.Source, current))
         {
             snapshot = new Snapshot(current, current.Where(w => w is not null && !string.IsNullOrWhiteSpace(w.WorkspaceId))

@@ -11,8 +11,12 @@ public sealed record WorkspaceComplianceProfile
     /// <summary>The workspace's id. Never written to logs or metrics; the audit trail records it because it must.</summary>
     public string WorkspaceId { get; init; } = string.Empty;
 
-    /// <summary>Where the workspace is hosted: <see cref="Region.US"/> (default, no residency promise), <see cref="Region.EU"/> or <see cref="Region.AU"/>.</summary>
-    public Region HostingRegion { get; init; } = Region.US;
+    /// <summary>
+    /// Where the workspace is hosted: <see cref="Region.US"/> (the platform's default hosting, no residency promise),
+    /// <see cref="Region.EU"/> or <see cref="Region.AU"/>. Must be stated: left unset it is unknown, and an unknown
+    /// hosting region admits no deployment (and opts the workspace out of training).
+    /// </summary>
+    public Region HostingRegion { get; init; }
 
     /// <summary>For a US-hosted workspace: keep processing in the US too (a residency promise the default hosting does not make).</summary>
     public bool PinnedToUsProcessing { get; init; }
@@ -20,8 +24,11 @@ public sealed record WorkspaceComplianceProfile
     /// <summary>The workspace handles health data under HIPAA: only deployments with a BAA in force may be used.</summary>
     public bool HandlesHealthData { get; init; }
 
-    /// <summary>The customer's contract type.</summary>
-    public ContractType ContractType { get; init; } = ContractType.Standard;
+    /// <summary>
+    /// The customer's contract type. Must be stated: left unset it is <see cref="ContractType.Unknown"/>, which takes the
+    /// strictest default for every promise (opted out of training).
+    /// </summary>
+    public ContractType ContractType { get; init; }
 
     /// <summary>Which knowledge sources each product may send as Input. A product not listed may use none.</summary>
     public IReadOnlyDictionary<AiProduct, IReadOnlyList<KnowledgeSource>> AllowedKnowledgeSources { get; init; } =

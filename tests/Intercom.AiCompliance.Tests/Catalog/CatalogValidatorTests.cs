@@ -136,4 +136,54 @@ public class CatalogValidatorTests
         catalog.NextContractChangeAfter(Deployments.ContractStart).Should().Be(Deployments.ContractEnd);
         catalog.NextContractChangeAfter(Deployments.ContractEnd).Should().Be(DateTimeOffset.MaxValue);
     }
+
+    [TestCase("https://localhost./")]
+    [TestCase("https://LOCALHOST/")]
+    [TestCase("https://api.localhost/")]
+    [TestCase("https://127.0.0.1/")]
+    [TestCase("https://127.255.255.254/")]
+    [TestCase("https://127.1/")]
+    [TestCase("https://2130706433/")]
+    [TestCase("https://0x7f000001/")]
+    [TestCase("https://0177.0.0.1/")]
+    [TestCase("https://0.0.0.0/")]
+    [TestCase("https://0/")]
+    [TestCase("https://[::1]/")]
+    [TestCase("https://[::]/")]
+    [TestCase("https://[::ffff:127.0.0.1]/")]
+    [TestCase("https://[0:0:0:0:0:0:0:1]/")]
+    [TestCase("http://localhost.:8080/")]
+    public void Validate_EveryLoopbackOrUnspecifiedForm_RejectedUnlessAllowed(string endpoint)
+    {
+        var e = Single(Deployments.Make("a") with { Endpoint = endpoint });
+        e.Field.Should().Be("Endpoint");
+        e.Message.Should().Contain("loopback");
+        CatalogValidator.Validate([Deployments.Make("a") with { Endpoint = endpoint }], new CatalogValidationOptions { AllowLoopbackEndpoints = true })
+            .Should().BeEmpty();
+    }
+
+    [TestCase("https://localhost.example.test/")]
+    [TestCase("https://128.0.0.1/")]
+    public void Validate_RemoteHostsThatMerelyLookLocal_Accepted(string endpoint) =>
+        CatalogValidator.Validate([Deployments.Make("a") with { Endpoint = endpoint }]).Should().BeEmpty();
+
+    [TestCase("azure\neu")]
+    [TestCase("\u001b[31mazure-eu")]
+    [TestCase("azure\u200Beu")]
+    [TestCase("azure\u202Eue")]
+    public void Validate_IdWithControlOrInvisibleCharacter_RejectedAndShownEscaped(string escaped)
+    {
+        var id = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        var e = Single(Deployments.Make(id) with { Endpoint = "https://x.example.test", Model = "m" });
+        e.Field.Should().Be("Id");
+        e.DeploymentId.Should().NotContainAny("\n", "\u001b").And.Contain("\\u");
+    }
+
+    [Test]
+    public void IsMixedScript_CyrillicLookalikeInALatinId_Detected()
+    {
+        IdentifierText.IsMixedScript("\u0430zure-eu").Should().BeTrue();
+        IdentifierText.IsMixedScript("azure-eu").Should().BeFalse();
+        IdentifierText.IsMixedScript("zürich-eu-1").Should().BeFalse();
+    }
 }

@@ -18,14 +18,14 @@ public class ToolTests
         File.WriteAllText(_config, """
             {
               "AiCompliance": {
-                "Catalog": { "UseDefault": true },
+                "Catalog": { "UseDefault": true, "Attestations": CONTRACTS },
                 "Workspaces": [
-                  { "WorkspaceId": "eu-ws", "HostingRegion": "EU", "AllowedKnowledgeSources": { "FinAiAgent": [ "Articles" ] } },
-                  { "WorkspaceId": "clinic", "HostingRegion": "US", "HandlesHealthData": true }
+                  { "WorkspaceId": "eu-ws", "HostingRegion": "EU", "ContractType": "Mssa", "HandlesHealthData": false, "AllowedKnowledgeSources": { "FinAiAgent": [ "Articles" ] } },
+                  { "WorkspaceId": "clinic", "HostingRegion": "US", "ContractType": "Standard", "HandlesHealthData": true }
                 ]
               }
             }
-            """);
+            """.Replace("CONTRACTS", FictionalContracts.Json(), StringComparison.Ordinal));
     }
 
     [TearDown]
@@ -102,7 +102,28 @@ public class ToolTests
         var (code, output, _) = Run("disclosure", "--config", _config, "--region", "US", "--at", "2026-06-01T00:00:00Z");
         code.Should().Be(ExitCodes.Ok);
         output.Should().Contain("ElevenLabs, Inc.").And.Contain("Google LLC (Vertex AI)").And.Contain("Anthropic, PBC");
-        output.Should().Contain("ZDR: ELEVENLABS-DPA-2025 ZDR addendum (until 2027-12-31)");
+        output.Should().Contain("ZDR: FICTIONAL-TEST-elevenlabs-us-ZeroDataRetention (until 2027-12-31)");
+    }
+
+    [Test]
+    public void Disclosure_DefaultCatalogueWithoutReferences_SaysNothingIsConfirmed()
+    {
+        File.WriteAllText(_config, """{ "AiCompliance": { "Catalog": { "UseDefault": true } } }""");
+        var (code, output, _) = Run("disclosure", "--config", _config, "--region", "US", "--at", "2026-06-01T00:00:00Z");
+        code.Should().Be(ExitCodes.Ok);
+        output.Should().Contain("Nothing is confirmed").And.NotContain("| openai-global |");
+    }
+
+    [TestCase("""{ "AiCompliance": { "Catalog": { "Deployments": [ { "Id": "x", "Provider": "OpenAI", "Model": "m", "Capabilities": [ "Chat" ], "ProcessingRegions": [ "EU", "us-east-1" ], "Endpoint": "https://eu.api.openai.com", "SubprocessorLists": [ "global", "eu" ] } ] } } }""",
+        "AiCompliance:Catalog:Deployments:0:ProcessingRegions:1")]
+    [TestCase("""{ "AiCompliance": { "Audit": { "FilePth": "/tmp/a.jsonl" } } }""", "AiCompliance:Audit:FilePth")]
+    [TestCase("""{ "AiCompliance": { "Workspaces": [ { "WorkspaceId": "w", "ContractType": "Standard", "HandlesHealthData": false } ] } }""", "AiCompliance:Workspaces:0:HostingRegion")]
+    public void StrictConfiguration_ExitTwoNamingTheKey(string json, string key)
+    {
+        File.WriteAllText(_config, json);
+        var (code, _, err) = Run("disclosure", "--config", _config);
+        code.Should().Be(ExitCodes.BadInput);
+        err.Should().Contain(key).And.NotContain("   at ");
     }
 
     private async Task<(string Path, string KeyFile, string KeyBase64)> WriteAuditAsync()

@@ -36,7 +36,9 @@ public class AuditOptionsValidatorTests
                 ("AiCompliance:Catalog:UseDefault", "true"),
                 ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
                 ("AiCompliance:Workspaces:0:HostingRegion", "US"),
-            }.Concat(audit).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+                ("AiCompliance:Workspaces:0:ContractType", "Standard"),
+                ("AiCompliance:Workspaces:0:HandlesHealthData", "false"),
+            }.Concat(FictionalContracts.ConfigurationPairs()).Concat(audit).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
         builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedAdapters();
         return builder.Build();
     }

@@ -100,9 +100,10 @@ public static class RandomCatalogs
             return false;
         }
 
-        var residency = p.HostingRegion == Region.US
-            ? d.SubprocessorLists.Contains(SubprocessorLists.Global) && (!p.PinnedToUsProcessing || d.ProcessingRegions.All(r => r == Region.US))
-            : d.ProcessingRegions.All(r => r == p.HostingRegion) && (p.HostingRegion != Region.EU || d.SubprocessorLists.Contains(SubprocessorLists.Eu));
+        // "A deployment on no list is never used": the global list is required whatever the hosting.
+        var residency = d.SubprocessorLists.Contains(SubprocessorLists.Global) && (p.HostingRegion == Region.US
+            ? !p.PinnedToUsProcessing || d.ProcessingRegions.All(r => r == Region.US)
+            : d.ProcessingRegions.All(r => r == p.HostingRegion) && (p.HostingRegion != Region.EU || d.SubprocessorLists.Contains(SubprocessorLists.Eu)));
         return residency
             && InForce(AttestationKind.ZeroDataRetention)
             && InForce(AttestationKind.NoTraining)

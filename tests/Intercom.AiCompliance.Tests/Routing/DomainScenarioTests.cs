@@ -6,11 +6,11 @@ using Intercom.AiCompliance.Workspaces;
 
 namespace Intercom.AiCompliance.Tests.Routing;
 
-/// <summary>The named scenarios of DOMAIN.md, against the default catalogue.</summary>
+/// <summary>The named scenarios of DOMAIN.md, against the default catalogue with fictional contract references supplied (it ships with none).</summary>
 public class DomainScenarioTests
 {
     private static readonly DateTimeOffset Now = new(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly RoutingPlanner Planner = new(DefaultCatalog.Create(), ComplianceRuleSet.Default);
+    private static readonly RoutingPlanner Planner = new(FictionalContracts.DefaultCatalogue(), ComplianceRuleSet.Default);
 
     [TestCase(Capability.Chat)]
     [TestCase(Capability.SpeechSynthesis)]
@@ -62,7 +62,7 @@ public class DomainScenarioTests
     public void HipaaWorkspace_BaaExpiredOneSecondBefore_IsExcluded()
     {
         var expiry = Now.AddSeconds(-1);
-        var deployments = DefaultCatalog.Deployments().Select(d => d.Id != "bedrock-claude-us" ? d : d with
+        var deployments = FictionalContracts.DefaultDeployments().Select(d => d.Id != "bedrock-claude-us" ? d : d with
         {
             Attestations = [.. d.Attestations.Where(a => a.Kind != AttestationKind.BusinessAssociateAgreement),
                 new Attestation { Kind = AttestationKind.BusinessAssociateAgreement, Reference = "AWS-BAA", EffectiveFrom = Now.AddYears(-1), ExpiresAt = expiry }],
@@ -87,4 +87,17 @@ public class DomainScenarioTests
     public void AuWorkspace_StaysInAustralia() =>
         Planner.Plan(Requests.Make(), Requests.Profile(region: Region.AU), Now).Candidates
             .Should().NotBeEmpty().And.OnlyContain(d => d.ProcessingRegions.All(r => r == Region.AU));
+
+    [Test]
+    public void AuWorkspace_DeploymentOnNoList_IsNeverACandidateEvenWhenRankedBest()
+    {
+        var unlisted = Deployments.Make("au-unlisted", region: Region.AU, lists: [], resolution: 0.99);
+        var planner = new RoutingPlanner(ProviderCatalog.Create([.. FictionalContracts.DefaultDeployments(), unlisted]), ComplianceRuleSet.Default);
+
+        var au = planner.Plan(Requests.Make(), Requests.Profile(region: Region.AU), Now);
+
+        au.Candidates.Select(d => d.Id).Should().NotContain("au-unlisted").And.NotBeEmpty();
+        au.Rejections.Single(r => r.Deployment.Id == "au-unlisted").Violations.Select(v => v.Reason).Should().Contain(RejectionReason.NotOnGlobalSubprocessorList);
+        planner.Plan(Requests.Make(), Requests.Profile(region: Region.US), Now).Candidates.Select(d => d.Id).Should().NotContain("au-unlisted");
+    }
 }
