@@ -3,8 +3,8 @@ using Intercom.AiCompliance.Catalog;
 namespace Intercom.AiCompliance.Workspaces;
 
 /// <summary>
-/// Which capabilities each product uses, for the subprocessor disclosure. DOMAIN.md names the products and says one
-/// product may mix models for generation, retrieval, reranking and speech; this map is the package's reading of that.
+/// Which capabilities each product uses, for the subprocessor disclosure. One product may mix models for generation,
+/// retrieval, reranking and speech (see docs/compliance-model.md); this map is the package's reading of which.
 /// </summary>
 public static class ProductCapabilities
 {
