@@ -133,6 +133,26 @@ public class AiComplianceOptionsValidatorTests
     }
 
     [Test]
+    public void Validate_AttemptTimeoutLongerThanTheDeadline_FailsNamingTheAttemptTimeout()
+    {
+        // No retries and no delays, so only the attempt-timeout-above-deadline check can catch this one.
+        var options = new AiComplianceOptions
+        {
+            Router =
+            {
+                AttemptTimeout = TimeSpan.FromSeconds(40),
+                TotalDeadline = TimeSpan.FromSeconds(30),
+                Retry = { MaxRetryAttempts = 0 },
+            },
+        };
+
+        var result = new AiComplianceOptionsValidator().Validate(null, options);
+
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain("AiCompliance:Router:AttemptTimeout").And.Contain("longer than AiCompliance:Router:TotalDeadline");
+    }
+
+    [Test]
     public async Task AddAttestation_OnADefaultDeployment_MakesItRoutable()
     {
         var services = new ServiceCollection();
