@@ -295,12 +295,6 @@ public class ToolTests
         output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Should().Equal("plan");
     }
 
-    [Test]
-    public void QuarantineClear_IsNotACommandUntilQuarantineExists()
-    {
-        Run("quarantine", "clear", "openai-eu").Code.Should().Be(ExitCodes.BadInput);
-    }
-
     // ---- Values: exactly one known name each, never OR-ed flags, never the zero value ----
 
     [TestCase("--product", "FinAiAgent,FinSalesAgent")]
