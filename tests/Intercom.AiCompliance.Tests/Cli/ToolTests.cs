@@ -293,6 +293,11 @@ public class ToolTests
         var (code, output, _) = Run("[suggest:3]", "pla");
         code.Should().Be(ExitCodes.Ok);
         output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Should().Equal("plan");
+
+        // dotnet-suggest passes the whole line as one argument and the cursor position in the directive.
+        var values = Run("[suggest:18]", "plan --product Fin");
+        values.Code.Should().Be(ExitCodes.Ok);
+        values.Out.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Should().Equal("FinAiAgent", "FinSalesAgent", "FinVoice");
     }
 
     // ---- Values: exactly one known name each, never OR-ed flags, never the zero value ----
