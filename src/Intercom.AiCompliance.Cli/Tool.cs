@@ -41,7 +41,7 @@ public static class Tool
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         if (parsed.Action is ParseErrorAction parseError)
         {
-            if (IsUnder(parsed, "audit"))
+            if (IsUnder(parsed, "verify"))
             {
                 // A value the parser did not expect may be a key someone tried to pass on the command line: name
                 // the options that were not understood, never echo a bare value.

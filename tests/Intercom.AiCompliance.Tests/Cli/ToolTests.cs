@@ -288,6 +288,14 @@ public class ToolTests
     }
 
     [Test]
+    public void Typo_InASubcommand_ExitsTwoSuggestingIt()
+    {
+        var (code, output, err) = Run("audit", "verfy", "audit.jsonl");
+        code.Should().Be(ExitCodes.BadInput);
+        (output + err).Should().Contain("Did you mean").And.Contain("verify");
+    }
+
+    [Test]
     public void SuggestDirective_CompletesCommandNamesForDotnetSuggest()
     {
         var (code, output, _) = Run("[suggest:3]", "pla");
