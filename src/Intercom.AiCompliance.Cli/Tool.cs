@@ -1,162 +1,430 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Reflection;
 using System.Text.Json;
 using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
-using Intercom.AiCompliance.DependencyInjection;
 using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Workspaces;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Intercom.AiCompliance.Cli;
 
-/// <summary>The <c>aicompliance</c> tool: <c>plan</c>, <c>disclosure</c> and <c>audit verify</c>.</summary>
+/// <summary>
+/// The <c>aicompliance</c> tool, on System.CommandLine: <c>plan</c>, <c>disclosure</c>, <c>deployments</c> and
+/// <c>audit verify</c>, with <c>-h</c>/<c>--help</c> on every command, <c>--version</c>, suggestions for typos and
+/// the <c>[suggest]</c> directive that <c>dotnet-suggest</c> uses for tab completion.
+/// </summary>
 public static class Tool
 {
-    private static readonly HashSet<string> Flags = ["json", "hipaa", "us-pinned", "help"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    /// <summary>Runs the tool; returns its exit code (see <see cref="ExitCodes"/>).</summary>
-    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr) =>
-        Run(args, stdout, stderr, Environment.GetEnvironmentVariable);
 
     /// <summary>The environment variable that may hold the audit chain key (base64) for <c>audit verify</c>.</summary>
     public const string ChainKeyVariable = "AICOMPLIANCE_AUDIT_CHAIN_KEY";
+
+    /// <summary>Runs the tool; returns its exit code (see <see cref="ExitCodes"/>).</summary>
+    /// <param name="args">The command line, without the tool's name.</param>
+    /// <param name="stdout">Where results go.</param>
+    /// <param name="stderr">Where errors go: one message each, never a stack trace.</param>
+    public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, stdout, stderr, Environment.GetEnvironmentVariable);
 
     internal static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
-        try
+
+        var root = BuildRoot(stdout, environment);
+        var parsed = root.Parse(args);
+        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        if (parsed.Action is ParseErrorAction parseError)
         {
-            var a = new Arguments(args, Flags);
-            if (a.Positional.Count == 0 || a.Flag("help"))
+            if (IsUnder(parsed, "verify"))
             {
-                stdout.Write(Usage);
-                return a.Positional.Count == 0 && !a.Flag("help") ? ExitCodes.BadInput : ExitCodes.Ok;
+                // A value the parser did not expect may be a key someone tried to pass on the command line: name
+                // the options that were not understood, never echo a bare value.
+                WriteRedactedErrors(parsed, stderr);
+            }
+            else
+            {
+                parseError.ShowHelp = false;
+                parsed.Invoke(invocation);
             }
 
-            return a.Positional[0] switch
-            {
-                "plan" => PlanCommand(a, stdout),
-                "disclosure" => DisclosureCommand(a, stdout),
-                "audit" when a.Positional.Count >= 2 && a.Positional[1] == "verify" => VerifyCommand(a, stdout, environment),
-                _ => throw new UsageException($"Unknown command '{string.Join(' ', a.Positional)}'. Commands: plan, disclosure, audit verify FILE --key-file KEYFILE."),
-            };
+            stderr.WriteLine($"See '{CommandPath(parsed)} --help'.");
+            return ExitCodes.BadInput;
+        }
+
+        try
+        {
+            return parsed.Invoke(invocation);
         }
         catch (UsageException ex)
         {
             stderr.WriteLine($"aicompliance: {ex.Message}");
             return ExitCodes.BadInput;
         }
+#pragma warning disable CA1031 // The tool's promise: one line naming the failure, never a stack trace.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            stderr.WriteLine($"aicompliance: failed unexpectedly ({ex.GetType().Name}): {ex.Message}");
+            return ExitCodes.BadInput;
+        }
     }
 
-    private static int PlanCommand(Arguments a, TextWriter stdout)
+    private static bool IsUnder(ParseResult parsed, string name)
     {
-        var (planner, options) = Load(a.Option("config") ?? "appsettings.json");
-        var at = At(a);
-        var workspaceId = a.Option("workspace");
-        WorkspaceComplianceProfile profile;
-        if (workspaceId is not null)
+        for (SymbolResult? r = parsed.CommandResult; r is not null; r = r.Parent)
         {
-            profile = options.Workspaces.FirstOrDefault(w => w.WorkspaceId == workspaceId)
-                ?? throw new UsageException($"--workspace '{workspaceId}' is not in AiCompliance:Workspaces of the configuration: add its profile, or describe it with --region, --hipaa and --us-pinned instead.");
-        }
-        else
-        {
-            var regionText = a.Option("region") ?? "US";
-            if (!Region.TryParse(regionText, out var region))
+            if (r is CommandResult c && c.Command.Name == name)
             {
-                throw new UsageException($"--region '{regionText}' is not a region code: use US, EU or AU.");
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = parsed.CommandResult; r is not null; r = r.Parent)
+        {
+            if (r is CommandResult c && c.Command is not RootCommand)
+            {
+                names.Insert(0, c.Command.Name);
+            }
+        }
+
+        return string.Join(' ', ["aicompliance", .. names]);
+    }
+
+    private static void WriteRedactedErrors(ParseResult parsed, TextWriter stderr)
+    {
+        var unmatched = parsed.UnmatchedTokens.ToHashSet(StringComparer.Ordinal);
+        var hidden = 0;
+        foreach (var error in parsed.Errors)
+        {
+            var bareValue = unmatched.FirstOrDefault(t => !t.StartsWith('-') && error.Message.Contains($"'{t}'", StringComparison.Ordinal));
+            if (bareValue is not null)
+            {
+                hidden++;
+                continue;
             }
 
-            profile = new WorkspaceComplianceProfile
+            stderr.WriteLine($"aicompliance: {error.Message}");
+        }
+
+        if (hidden > 0)
+        {
+            stderr.WriteLine($"aicompliance: {hidden} unexpected value(s), not repeated here: a chain key is never accepted on the command line (use --key-file or ${ChainKeyVariable}).");
+        }
+    }
+
+    private static RootCommand BuildRoot(TextWriter stdout, Func<string, string?> environment)
+    {
+        var root = new RootCommand("aicompliance: explain routing plans, publish the subprocessor disclosure, list the catalogue's deployments, verify audit trails. " +
+            "Reads the host's own configuration (section \"AiCompliance\") with the host's strict validation. " +
+            "Exit codes: 0 ok; 1 the request would be refused, or the audit chain is broken or empty; 2 bad input or configuration.");
+        foreach (var option in root.Options)
+        {
+            if (option is VersionOption version)
             {
-                WorkspaceId = "(ad hoc)",
-                HostingRegion = region,
-                HandlesHealthData = a.Flag("hipaa"),
-                PinnedToUsProcessing = a.Flag("us-pinned"),
-            };
+                // The default reads the entry assembly, which is a test host under tests: report the tool's own.
+                version.Action = new VersionAction(stdout);
+            }
         }
 
-        var product = a.Enum<AiProduct>("product");
-        var capability = a.Enum<Capability>("capability");
-        var purpose = a.Enum<Purpose>("purpose");
-        var sources = a.Options("source").Select(s => Enum.TryParse<KnowledgeSource>(s, true, out var k) && Enum.IsDefined(k) && k != KnowledgeSource.Unknown
-            ? k
-            : throw new UsageException($"--source '{s}' is not known: use one of {string.Join(", ", Enum.GetNames<KnowledgeSource>().Skip(1))}.")).ToArray();
-        var json = a.Flag("json");
-        a.EnsureAllUsed();
+        root.Subcommands.Add(PlanCommand(stdout));
+        root.Subcommands.Add(DisclosureCommand(stdout));
+        root.Subcommands.Add(DeploymentsCommand(stdout));
+        root.Subcommands.Add(AuditCommand(stdout, environment));
+        return root;
+    }
 
-        var request = new AiRequest
+    private sealed class VersionAction(TextWriter stdout) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
         {
-            WorkspaceId = profile.WorkspaceId,
-            Product = product,
-            Purpose = purpose,
-            Payload = EmptyPayload(capability),
-            KnowledgeSources = sources,
+            var assembly = typeof(Tool).Assembly;
+            var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                ?? assembly.GetName().Version?.ToString()
+                ?? "unknown";
+            stdout.WriteLine(version);
+            return ExitCodes.Ok;
+        }
+    }
+
+    // ---- Options shared by several commands ----
+
+    private static Option<string> ConfigOption() => new("--config")
+    {
+        Description = "The host's configuration file (section \"AiCompliance\"), validated as strictly as at the host's start.",
+        HelpName = "FILE",
+        DefaultValueFactory = _ => "appsettings.json",
+    };
+
+    private static Option<DateTimeOffset?> AtOption() => new("--at")
+    {
+        Description = "Evaluate contracts as at this instant (ISO 8601, such as 2026-06-01T12:00:00Z); default now.",
+        HelpName = "ISO-TIME",
+        CustomParser = r =>
+        {
+            var text = r.Tokens[0].Value;
+            if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            {
+                return at;
+            }
+
+            r.AddError($"--at '{text}' is not a date and time: use ISO 8601, such as 2026-06-01T12:00:00Z.");
+            return null;
+        },
+    };
+
+    private static Option<bool> JsonOption(string what) => new("--json") { Description = $"Write {what} as JSON (schema in docs/cli.md)." };
+
+    // ---- plan ----
+
+    private static Command PlanCommand(TextWriter stdout)
+    {
+        var config = ConfigOption();
+        var at = AtOption();
+        var workspace = new Option<string>("--workspace") { Description = "A workspace of AiCompliance:Workspaces in the configuration.", HelpName = "ID" };
+        var region = RegionOption("--region", "Describe an ad-hoc workspace hosted in this region (default US) instead of --workspace.", many: false);
+        var hipaa = new Option<bool>("--hipaa") { Description = "The ad-hoc workspace handles health data (needs a BAA)." };
+        var usPinned = new Option<bool>("--us-pinned") { Description = "The ad-hoc workspace is pinned to US processing." };
+        var product = Vocabulary.Single<AiProduct>("--product", "The product asking.", required: true);
+        var capability = Vocabulary.Single<Capability>("--capability", "What the request needs.", required: true);
+        var purpose = Vocabulary.Single<Purpose>("--purpose", "Why the request is made (EU AI Act purposes are rules).", required: true);
+        var source = Vocabulary.Many<KnowledgeSource>("--source", "A knowledge source the request grounds on; repeat for more.");
+        var json = JsonOption("the plan");
+
+        var command = new Command("plan", "Explain the routing plan for a request: the candidates in failover order and why each other deployment is rejected. Exit 1 when the request would be refused.")
+        {
+            config, at, workspace, region, hipaa, usPinned, product, capability, purpose, source, json,
         };
-        var plan = planner.Plan(request, profile, at);
-        if (json)
+        command.Validators.Add(r =>
         {
-            stdout.WriteLine(JsonSerializer.Serialize(PlanJson.From(plan, profile, request), Json));
-        }
-        else
+            if (r.GetResult(workspace) is not null && (r.GetResult(region) is not null || r.GetResult(hipaa) is not null || r.GetResult(usPinned) is not null))
+            {
+                r.AddError("--workspace takes the workspace's profile from the configuration: do not combine it with --region, --hipaa or --us-pinned.");
+            }
+        });
+        command.SetAction(p =>
         {
-            WritePlan(stdout, plan, profile, request);
-        }
+            var loaded = ConfigurationLoader.Load(p.GetValue(config)!);
+            var when = p.GetValue(at) ?? DateTimeOffset.UtcNow;
+            WorkspaceComplianceProfile profile;
+            if (p.GetValue(workspace) is { } workspaceId)
+            {
+                profile = loaded.Options.Workspaces.FirstOrDefault(w => w.WorkspaceId == workspaceId)
+                    ?? throw new UsageException($"--workspace '{workspaceId}' is not in AiCompliance:Workspaces of the configuration: add its profile, or describe it with --region, --hipaa and --us-pinned instead.");
+            }
+            else
+            {
+                var hosting = p.GetValue(region) is [var r] ? loaded.RequireKnownRegion(r, "--region") : Region.US;
+                profile = new WorkspaceComplianceProfile
+                {
+                    WorkspaceId = "(ad hoc)",
+                    HostingRegion = hosting,
+                    HandlesHealthData = p.GetValue(hipaa),
+                    PinnedToUsProcessing = p.GetValue(usPinned),
+                };
+            }
 
-        return plan.IsRoutable ? ExitCodes.Ok : ExitCodes.RefusedOrBroken;
+            var request = new AiRequest
+            {
+                WorkspaceId = profile.WorkspaceId,
+                Product = p.GetValue(product),
+                Purpose = p.GetValue(purpose),
+                Payload = EmptyPayload(p.GetValue(capability)),
+                KnowledgeSources = p.GetValue(source) ?? [],
+            };
+            var plan = loaded.Planner.Plan(request, profile, when);
+            if (p.GetValue(json))
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(PlanJson.From(plan, profile, request), Json));
+            }
+            else
+            {
+                WritePlan(stdout, plan, profile, request);
+            }
+
+            return plan.IsRoutable ? ExitCodes.Ok : ExitCodes.RefusedOrBroken;
+        });
+        return command;
     }
 
-    private static int DisclosureCommand(Arguments a, TextWriter stdout)
+    private static Option<Region[]> RegionOption(string name, string description, bool many) => new(name)
     {
-        var (planner, _) = Load(a.Option("config") ?? "appsettings.json");
-        var at = At(a);
-        var regions = a.Options("region").Select(r => Region.TryParse(r, out var region) ? region : throw new UsageException($"--region '{r}' is not a region code: use US, EU or AU.")).ToArray();
-        var products = a.Options("product").Select(p => Enum.TryParse<AiProduct>(p, true, out var v) && Enum.IsDefined(v) && v != AiProduct.Unknown
-            ? v
-            : throw new UsageException($"--product '{p}' is not known: use one of {string.Join(", ", Enum.GetNames<AiProduct>().Skip(1))}.")).ToArray();
-        a.EnsureAllUsed();
-        stdout.Write(SubprocessorDisclosure.ToMarkdown(planner, at, regions.Length > 0 ? regions : null, products.Length > 0 ? products : null));
-        return ExitCodes.Ok;
+        Description = description,
+        HelpName = "REGION",
+        Arity = many ? ArgumentArity.OneOrMore : ArgumentArity.ExactlyOne,
+        CustomParser = r =>
+        {
+            var regions = new List<Region>();
+            foreach (var token in r.Tokens)
+            {
+                if (Region.TryParse(token.Value, out var region))
+                {
+                    regions.Add(region);
+                }
+                else
+                {
+                    r.AddError($"{name} '{token.Value}' is not a region code: use one such as US, EU or AU{(token.Value.Contains(',', StringComparison.Ordinal) ? $" (one region per {name}; repeat the option for more)" : "")}.");
+                }
+            }
+
+            return [.. regions];
+        },
+    };
+
+    private static AiPayload EmptyPayload(Capability capability) => capability switch
+    {
+        Capability.Chat => new ChatPayload([]),
+        Capability.SpeechSynthesis => new SpeechSynthesisPayload(string.Empty),
+        Capability.Transcription => new TranscriptionPayload(ReadOnlyMemory<byte>.Empty),
+        Capability.Embeddings => new EmbeddingPayload([]),
+        Capability.Reranking => new RerankPayload(string.Empty, []),
+        _ => throw new UsageException($"--capability '{capability}' has no request shape this tool can describe."),
+    };
+
+    private static void WritePlan(TextWriter o, RoutingPlan plan, WorkspaceComplianceProfile profile, AiRequest request)
+    {
+        o.WriteLine($"Plan for workspace {profile.WorkspaceId}: {request.Product} / {request.Capability} / {request.Purpose}");
+        o.WriteLine($"Policy class {plan.Policy}, evaluated at {plan.EvaluatedAt:O}, fingerprint {plan.PolicyFingerprint}");
+        foreach (var v in plan.RequestViolations)
+        {
+            o.WriteLine($"REFUSED  {v.Reason.Code}: {v.Detail}");
+        }
+
+        o.WriteLine(plan.IsRoutable ? "Candidates, in failover order:" : "Candidates: none; the request would be refused.");
+        for (var i = 0; i < plan.Candidates.Count; i++)
+        {
+            var d = plan.Candidates[i];
+            o.WriteLine($"  {i + 1}. {d.Id} ({d.Provider}, {d.Model}) processes in {string.Join("+", d.ProcessingRegions)}");
+        }
+
+        o.WriteLine("Rejected:");
+        foreach (var r in plan.Rejections)
+        {
+            o.WriteLine($"  {r.Deployment.Id} ({r.Deployment.Provider})");
+            foreach (var v in r.Violations)
+            {
+                o.WriteLine($"      {v.Reason.Code}: {v.Detail}");
+            }
+        }
     }
 
-    private static int VerifyCommand(Arguments a, TextWriter stdout, Func<string, string?> environment)
+    // ---- disclosure ----
+
+    private static Command DisclosureCommand(TextWriter stdout)
     {
-        if (a.Positional.Count != 3)
+        var config = ConfigOption();
+        var at = AtOption();
+        var region = RegionOption("--region", "Only this hosting region; repeat for more (default: every region the configuration knows).", many: true);
+        var product = Vocabulary.Many<AiProduct>("--product", "Only this product; repeat for more (default: every product).");
+        var command = new Command("disclosure", "Write the subprocessor disclosure (Markdown) that the configured catalogue and contracts support.")
         {
-            throw new UsageException("audit verify needs exactly one FILE: aicompliance audit verify audit.jsonl --key-file chain.key");
-        }
+            config, at, region, product,
+        };
+        command.SetAction(p =>
+        {
+            var loaded = ConfigurationLoader.Load(p.GetValue(config)!);
+            var regions = (p.GetValue(region) ?? []).Select(r => loaded.RequireKnownRegion(r, "--region")).ToArray();
+            var products = p.GetValue(product) ?? [];
+            stdout.Write(SubprocessorDisclosure.ToMarkdown(loaded.Planner, p.GetValue(at) ?? DateTimeOffset.UtcNow, regions.Length > 0 ? regions : null, products.Length > 0 ? products : null));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
 
-        var json = a.Flag("json");
-        var keyFiles = a.Options("key-file");
-        a.EnsureAllUsed();
-        var path = a.Positional[2];
-        if (!File.Exists(path))
-        {
-            throw new UsageException($"audit file '{path}' does not exist.");
-        }
+    // ---- deployments ----
 
-        var keys = ChainKeys(keyFiles, environment);
-        AuditVerificationResult result;
-        try
+    private static Command DeploymentsCommand(TextWriter stdout)
+    {
+        var config = ConfigOption();
+        var at = AtOption();
+        var json = JsonOption("the list");
+        var command = new Command(
+            "deployments",
+            "List each deployment of the configured catalogue with its configured state: provider, model, capabilities, processing regions, " +
+            "subprocessor lists, and each contract (attestation) in force, not yet in force or expired at --at. " +
+            "It does not show circuit-breaker state: circuits live in a running host's memory and this one-shot tool starts no host. " +
+            "Quarantine of a deployment does not exist yet, so there is none to show or clear.")
         {
-            result = AuditChainVerifier.VerifyFile(path, keys);
-        }
-        catch (IOException ex)
+            config, at, json,
+        };
+        command.SetAction(p =>
         {
-            throw new UsageException($"audit file '{path}' cannot be read: {ex.Message}");
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new UsageException($"audit file '{path}' cannot be read: {ex.Message}");
-        }
+            var loaded = ConfigurationLoader.Load(p.GetValue(config)!);
+            var view = DeploymentsJson.From(loaded.Planner.Catalog, p.GetValue(at) ?? DateTimeOffset.UtcNow);
+            if (p.GetValue(json))
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(view, Json));
+            }
+            else
+            {
+                view.WriteText(stdout);
+            }
 
-        stdout.WriteLine(json ? JsonSerializer.Serialize(result, Json) : result.ToString());
-        return result.IsValid ? ExitCodes.Ok : ExitCodes.RefusedOrBroken;
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    // ---- audit verify ----
+
+    private static Command AuditCommand(TextWriter stdout, Func<string, string?> environment)
+    {
+        var file = new Argument<string>("FILE") { Description = "The JSON Lines audit file (AiCompliance:Audit:FilePath)." };
+        var keyFile = new Option<string[]>("--key-file")
+        {
+            Description = $"A file holding the base64 chain key (AiCompliance:Audit:ChainKey); repeat for retired keys. Without it, the environment variable {ChainKeyVariable}. The key itself is never accepted on the command line.",
+            HelpName = "KEYFILE",
+        };
+        var json = JsonOption("the result");
+        var verify = new Command("verify", "Verify every line's MAC under the chain key and every link; exit 1 with the first broken line, or when the file holds no record.")
+        {
+            file, keyFile, json,
+        };
+        verify.SetAction(p =>
+        {
+            var path = p.GetValue(file)!;
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"audit file '{path}' does not exist.");
+            }
+
+            var keys = ChainKeys(p.GetValue(keyFile) ?? [], environment);
+            AuditVerificationResult result;
+            try
+            {
+                // The verifier reads line by line and refuses a line longer than its bound (AuditChainVerifier),
+                // so a file without newlines (/dev/zero) ends as a broken line, not out of memory.
+                result = AuditChainVerifier.VerifyFile(path, keys);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"audit file '{path}' cannot be read ({ex.GetType().Name}).");
+            }
+
+            if (result is { IsValid: true, RecordCount: 0 })
+            {
+                // An empty trail proves nothing: a truncated file is empty too.
+                result = new AuditVerificationResult(false, 0, null, "the file holds no audit record: nothing to verify, which is not an intact chain (a trail that was emptied looks the same).");
+            }
+
+            stdout.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(result, Json)
+                : result is { IsValid: false, RecordCount: 0, BrokenAtLine: null } ? $"Audit file '{path}' holds no record: nothing to verify, which is not an intact chain (a trail that was emptied looks the same)."
+                : result.ToString());
+            return result.IsValid ? ExitCodes.Ok : ExitCodes.RefusedOrBroken;
+        });
+
+        return new Command("audit", "Audit trail commands.") { verify };
     }
 
     /// <summary>
@@ -207,111 +475,7 @@ public static class Tool
                 $"audit verify needs the chain key the trail was sealed with (AiCompliance:Audit:ChainKey): pass --key-file PATH (a file holding the base64 key; " +
                 $"repeat it for retired keys), or set the environment variable {ChainKeyVariable}.");
     }
-
-    private static (RoutingPlanner Planner, AiComplianceOptions Options) Load(string configPath)
-    {
-        var full = Path.GetFullPath(configPath);
-        if (!File.Exists(full))
-        {
-            throw new UsageException($"configuration file '{configPath}' does not exist: pass --config PATH to the host's appsettings.json.");
-        }
-
-        IConfigurationRoot config;
-        try
-        {
-            config = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false).Build();
-        }
-        catch (InvalidDataException ex)
-        {
-            JsonException? json = null;
-            for (Exception? e = ex; e is not null && json is null; e = e.InnerException)
-            {
-                json = e as JsonException;
-            }
-
-            var where = json?.LineNumber is { } line ? $" at line {line + 1}, position {json.BytePositionInLine + 1}" : "";
-            throw new UsageException($"configuration file '{configPath}' is not valid JSON{where}: fix the syntax there.");
-        }
-
-        var services = new ServiceCollection();
-        services.AddAiCompliance(config.GetSection(AiComplianceOptions.SectionName));
-        using var provider = services.BuildServiceProvider();
-        try
-        {
-            var options = provider.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
-            return (provider.GetRequiredService<RoutingPlanner>(), options);
-        }
-        catch (OptionsValidationException ex)
-        {
-            throw new UsageException($"configuration '{configPath}' is invalid:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", ex.Failures)}");
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new UsageException($"configuration '{configPath}' could not be bound: {ex.Message}");
-        }
-    }
-
-    private static DateTimeOffset At(Arguments a)
-    {
-        var at = a.Option("at");
-        if (at is null)
-        {
-            return DateTimeOffset.UtcNow;
-        }
-
-        return DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
-            ? parsed
-            : throw new UsageException($"--at '{at}' is not a date and time: use ISO 8601, such as 2026-06-01T12:00:00Z.");
-    }
-
-    private static AiPayload EmptyPayload(Capability capability) => capability switch
-    {
-        Capability.Chat => new ChatPayload([]),
-        Capability.SpeechSynthesis => new SpeechSynthesisPayload(string.Empty),
-        Capability.Transcription => new TranscriptionPayload(ReadOnlyMemory<byte>.Empty),
-        Capability.Embeddings => new EmbeddingPayload([]),
-        Capability.Reranking => new RerankPayload(string.Empty, []),
-        _ => throw new UsageException("--capability is required."),
-    };
-
-    private static void WritePlan(TextWriter o, RoutingPlan plan, WorkspaceComplianceProfile profile, AiRequest request)
-    {
-        o.WriteLine($"Plan for workspace {profile.WorkspaceId}: {request.Product} / {request.Capability} / {request.Purpose}");
-        o.WriteLine($"Policy class {plan.Policy}, evaluated at {plan.EvaluatedAt:O}, fingerprint {plan.PolicyFingerprint}");
-        foreach (var v in plan.RequestViolations)
-        {
-            o.WriteLine($"REFUSED  {v.Reason.Code}: {v.Detail}");
-        }
-
-        o.WriteLine(plan.IsRoutable ? "Candidates, in failover order:" : "Candidates: none; the request would be refused.");
-        for (var i = 0; i < plan.Candidates.Count; i++)
-        {
-            var d = plan.Candidates[i];
-            o.WriteLine($"  {i + 1}. {d.Id} ({d.Provider}, {d.Model}) processes in {string.Join("+", d.ProcessingRegions)}");
-        }
-
-        o.WriteLine("Rejected:");
-        foreach (var r in plan.Rejections)
-        {
-            o.WriteLine($"  {r.Deployment.Id} ({r.Deployment.Provider})");
-            foreach (var v in r.Violations)
-            {
-                o.WriteLine($"      {v.Reason.Code}: {v.Detail}");
-            }
-        }
-    }
-
-    internal const string Usage = """
-        aicompliance: explain routing plans, publish the subprocessor disclosure, verify audit trails.
-
-        Usage:
-          aicompliance plan --product P --capability C --purpose X [--workspace ID | --region R [--hipaa] [--us-pinned]]
-                            [--source S]... [--at ISO-TIME] [--config appsettings.json] [--json]
-          aicompliance disclosure [--region R]... [--product P]... [--at ISO-TIME] [--config appsettings.json]
-          aicompliance audit verify FILE (--key-file KEYFILE)... [--json]      (or the key in $AICOMPLIANCE_AUDIT_CHAIN_KEY)
-
-        The configuration file is the host's own (section "AiCompliance"). See docs/cli.md for the JSON schema.
-        Exit codes: 0 ok; 1 the request would be refused, or the audit chain is broken; 2 bad input or configuration.
-
-        """;
 }
+
+/// <summary>Bad input or configuration: printed as one line, never a stack trace.</summary>
+internal sealed class UsageException(string message) : Exception(message);

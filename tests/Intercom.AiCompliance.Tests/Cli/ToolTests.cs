@@ -1,6 +1,9 @@
+using System.Reflection;
 using System.Text.Json;
+using FsProperty = FsCheck.NUnit.PropertyAttribute;
 using Intercom.AiCompliance.Cli;
 using Intercom.AiCompliance.Tests.Helpers;
+using Intercom.AiCompliance.Workspaces;
 
 namespace Intercom.AiCompliance.Tests.Cli;
 
@@ -248,5 +251,199 @@ public class ToolTests
 
         Run("plan", "--config", _config, "--bogus", "1").Code.Should().Be(ExitCodes.BadInput);
         Run("frobnicate").Code.Should().Be(ExitCodes.BadInput);
+    }
+
+    // ---- The conventional command line (System.CommandLine) ----
+
+    [TestCase("-h")]
+    [TestCase("--help", "plan")]
+    [TestCase("-h", "plan")]
+    [TestCase("--help", "disclosure")]
+    [TestCase("-h", "deployments")]
+    [TestCase("-h", "audit")]
+    [TestCase("--help", "audit", "verify")]
+    public void Help_OnEveryCommand_ExitsZeroWithUsage(string help, params string[] command)
+    {
+        var (code, output, err) = Run([.. command, help]);
+        code.Should().Be(ExitCodes.Ok, err);
+        // The usage line starts with the executable's name (aicompliance when installed, the test host here).
+        output.Should().Contain("Usage:").And.MatchRegex($"Usage:\\s+\\S+{string.Concat(command.Select(c => " " + c))}( |\\r?\\n)");
+    }
+
+    [Test]
+    public void Version_PrintsTheToolsOwnVersion()
+    {
+        var (code, output, _) = Run("--version");
+        code.Should().Be(ExitCodes.Ok);
+        var expected = typeof(Tool).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        output.Trim().Should().Be(expected);
+    }
+
+    [Test]
+    public void Typo_ExitsTwoSuggestingTheCommand()
+    {
+        var (code, output, err) = Run("plann");
+        code.Should().Be(ExitCodes.BadInput);
+        (output + err).Should().Contain("Did you mean").And.Contain("plan").And.NotContain("   at ");
+    }
+
+    [Test]
+    public void Typo_InASubcommand_ExitsTwoSuggestingIt()
+    {
+        var (code, output, err) = Run("audit", "verfy", "audit.jsonl");
+        code.Should().Be(ExitCodes.BadInput);
+        (output + err).Should().Contain("Did you mean").And.Contain("verify");
+    }
+
+    [Test]
+    public void SuggestDirective_CompletesCommandNamesForDotnetSuggest()
+    {
+        var (code, output, _) = Run("[suggest:3]", "pla");
+        code.Should().Be(ExitCodes.Ok);
+        output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Should().Equal("plan");
+
+        // dotnet-suggest passes the whole line as one argument and the cursor position in the directive.
+        var values = Run("[suggest:18]", "plan --product Fin");
+        values.Code.Should().Be(ExitCodes.Ok);
+        values.Out.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Should().Equal("FinAiAgent", "FinSalesAgent", "FinVoice");
+    }
+
+    // ---- Values: exactly one known name each, never OR-ed flags, never the zero value ----
+
+    [TestCase("--product", "FinAiAgent,FinSalesAgent")]
+    [TestCase("--capability", "Chat,SpeechSynthesis")]
+    [TestCase("--purpose", "AnsweringEndUser,AssistingTeammate")]
+    [TestCase("--source", "Articles,Snippets")]
+    [TestCase("--product", "3")]
+    [TestCase("--product", "Unknown")]
+    [TestCase("--capability", "None")]
+    [TestCase("--purpose", "Undeclared")]
+    [TestCase("--source", "Unknown")]
+    public void Plan_ValueThatIsNotOneKnownName_ExitsTwoNamingIt(string option, string value)
+    {
+        string[] args = ["plan", "--config", _config, "--region", "US", "--product", "FinAiAgent", "--capability", "Chat", "--purpose", "AnsweringEndUser"];
+        var i = Array.IndexOf(args, option);
+        args = i >= 0 ? [.. args[..(i + 1)], value, .. args[(i + 2)..]] : [.. args, option, value];
+
+        var (code, output, err) = Run(args);
+
+        code.Should().Be(ExitCodes.BadInput, output);
+        err.Should().Contain($"{option} '{value}' is not known").And.NotContain("   at ");
+        output.Should().BeEmpty("no plan is made for a value the tool did not understand");
+    }
+
+    [FsProperty(MaxTest = 100)]
+    public bool Plan_AnyTwoProductsJoinedByAComma_ExitTwo(int a, int b)
+    {
+        var names = Enum.GetNames<AiProduct>().Skip(1).ToArray();
+        var joined = $"{names[Math.Abs(a % names.Length)]},{names[Math.Abs(b % names.Length)]}";
+        var (code, _, err) = Run("plan", "--config", _config, "--region", "US", "--product", joined, "--capability", "Chat", "--purpose", "AnsweringEndUser");
+        return code == ExitCodes.BadInput && err.Contains($"'{joined}'", StringComparison.Ordinal);
+    }
+
+    [Test]
+    public void Disclosure_CommaJoinedProduct_ExitsTwoNamingIt()
+    {
+        var (code, output, err) = Run("disclosure", "--config", _config, "--product", "FinAiAgent,Copilot");
+        code.Should().Be(ExitCodes.BadInput);
+        err.Should().Contain("--product 'FinAiAgent,Copilot'").And.Contain("repeat --product");
+        output.Should().BeEmpty();
+    }
+
+    [Test]
+    public void Region_NotKnownToTheConfiguration_ExitsTwoForPlanAndDisclosure()
+    {
+        var plan = Run("plan", "--config", _config, "--region", "Mars", "--product", "FinAiAgent", "--capability", "Chat", "--purpose", "AnsweringEndUser");
+        plan.Code.Should().Be(ExitCodes.BadInput);
+        plan.Err.Should().ContainEquivalentOf("--region 'Mars'").And.Contain("EU");
+        plan.Out.Should().BeEmpty();
+
+        var disclosure = Run("disclosure", "--config", _config, "--region", "Mars");
+        disclosure.Code.Should().Be(ExitCodes.BadInput);
+        disclosure.Err.Should().ContainEquivalentOf("--region 'Mars'");
+        disclosure.Out.Should().BeEmpty();
+    }
+
+    [Test]
+    public void DuplicateKey_ExitsTwoNamingTheKeyItsPathAndLine()
+    {
+        File.WriteAllText(_config, "{\n  \"AiCompliance\": {\n    \"Catalog\": { \"UseDefault\": true,\n      \"usedefault\": false } } }\n");
+        var (code, _, err) = Run("disclosure", "--config", _config);
+        code.Should().Be(ExitCodes.BadInput);
+        err.Should().Contain("'usedefault' twice at AiCompliance:Catalog:usedefault").And.Contain("line 4").And.NotContain("not valid JSON");
+    }
+
+    [Test]
+    public void DuplicateKey_InsideAList_NamesTheItemIndex()
+    {
+        File.WriteAllText(_config, """{ "AiCompliance": { "Workspaces": [ { "WorkspaceId": "a" }, { "WorkspaceId": "b", "WorkspaceId": "c" } ] } }""");
+        var (code, _, err) = Run("disclosure", "--config", _config);
+        code.Should().Be(ExitCodes.BadInput);
+        err.Should().Contain("AiCompliance:Workspaces:1:WorkspaceId");
+    }
+
+    // ---- deployments ----
+
+    [Test]
+    public void Deployments_Json_ListsEveryConfiguredDeploymentWithItsContractsState()
+    {
+        var (code, output, err) = Run("deployments", "--config", _config, "--at", "2026-06-01T00:00:00Z", "--json");
+        code.Should().Be(ExitCodes.Ok, err);
+        var json = JsonDocument.Parse(output).RootElement;
+        json.GetProperty("schemaVersion").GetInt32().Should().Be(1);
+        var deployments = json.GetProperty("deployments").EnumerateArray().ToList();
+        deployments.Select(d => d.GetProperty("id").GetString()).Should().Contain(["openai-eu", "azure-openai-eu", "bedrock-claude-eu"]).And.OnlyHaveUniqueItems();
+        deployments.Should().HaveCount(14, "the default catalogue has 14 deployments");
+        var openAiEu = deployments.Single(d => d.GetProperty("id").GetString() == "openai-eu");
+        openAiEu.GetProperty("regions").EnumerateArray().Select(r => r.GetString()).Should().Equal("EU");
+        openAiEu.GetProperty("contracts").EnumerateArray().Should().Contain(c => c.GetProperty("state").GetString() == "in-force");
+    }
+
+    [Test]
+    public void Deployments_AfterTheContractsExpire_ShowsThemExpiredAndSaysWhatItCannotShow()
+    {
+        var (code, output, _) = Run("deployments", "--config", _config, "--at", "2031-01-01T00:00:00Z");
+        code.Should().Be(ExitCodes.Ok);
+        output.Should().Contain("openai-eu").And.Contain(": expired").And.NotContain(": in-force");
+        output.Should().Contain("Circuit-breaker state is not shown").And.Contain("Quarantine of a deployment does not exist yet");
+    }
+
+    // ---- audit verify: inputs that are not an intact chain ----
+
+    [Test]
+    public async Task AuditVerify_EmptyFile_ExitsOneSayingThereIsNothingToVerify()
+    {
+        var (_, keyFile, _) = await WriteAuditAsync();
+        var empty = Path.Combine(_dir, "empty.jsonl");
+        File.WriteAllBytes(empty, []);
+
+        var text = Run("audit", "verify", empty, "--key-file", keyFile);
+        text.Code.Should().Be(ExitCodes.RefusedOrBroken);
+        text.Out.Should().Contain("nothing to verify").And.NotContain("intact:");
+
+        var json = Run("audit", "verify", empty, "--key-file", keyFile, "--json");
+        json.Code.Should().Be(ExitCodes.RefusedOrBroken);
+        JsonDocument.Parse(json.Out).RootElement.GetProperty("isValid").GetBoolean().Should().BeFalse();
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task AuditVerify_EndlessFileWithoutNewlines_EndsAsABrokenFirstLineNotOutOfMemory()
+    {
+        Assume.That(File.Exists("/dev/zero"), "needs /dev/zero");
+        var (_, keyFile, _) = await WriteAuditAsync();
+        var (code, output, err) = Run("audit", "verify", "/dev/zero", "--key-file", keyFile);
+        code.Should().Be(ExitCodes.RefusedOrBroken, err);
+        output.Should().Contain("line 1");
+    }
+
+    [Test]
+    public async Task AuditVerify_KeyGivenOnTheCommandLine_RefusedWithoutEchoingIt()
+    {
+        var (path, _, realKey) = await WriteAuditAsync();
+        var (code, output, err) = Run("audit", "verify", path, "--key", realKey);
+        code.Should().Be(ExitCodes.BadInput);
+        (output + err).Should().NotContain(realKey);
+        err.Should().Contain("--key-file").And.Contain(Tool.ChainKeyVariable);
     }
 }
