@@ -32,7 +32,7 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings {
 builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName))
     .UseJsonLinesAuditFile(auditPath)
     .UseTrainingSink(trainingSink)
-    .AddSimulatedAdapters(s =>
+    .AddSimulatedClientsForDemosAndTests(s =>
     {
         s.Seed = 2026;
         s.FaultRate = 0.12;

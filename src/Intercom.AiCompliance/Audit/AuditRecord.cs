@@ -130,6 +130,18 @@ public sealed record AuditRecord
     /// <summary>The reason code behind the outcome, such as <c>purpose-not-cleared</c> or <c>deadline-exceeded</c>.</summary>
     public string? OutcomeReason { get; init; }
 
+    /// <summary>The type name of the M.E.AI client that served the request, when one did.</summary>
+    public string? ServedByClient { get; init; }
+
+    /// <summary><see langword="true"/> when a simulated client served the request (demos and tests only); null otherwise.</summary>
+    public bool? Simulated { get; init; }
+
+    /// <summary>Input tokens the provider reported, when it did (a count, never content).</summary>
+    public long? InputTokens { get; init; }
+
+    /// <summary>Output tokens the provider reported, when it did (a count, never content).</summary>
+    public long? OutputTokens { get; init; }
+
     /// <summary>The deployment that served the request, if any.</summary>
     public string? ServedBy { get; init; }
 
