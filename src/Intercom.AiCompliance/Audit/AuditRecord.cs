@@ -25,6 +25,12 @@ public enum AuditOutcome
 
     /// <summary>An unexpected error (for example the profile store failed) stopped the request; it is rethrown to the caller.</summary>
     Error = 7,
+
+    /// <summary>A streamed answer failed after its first update reached the caller: part of it was delivered, and it was not failed over.</summary>
+    Partial = 8,
+
+    /// <summary>The caller stopped reading a streamed answer (disposed it before the end).</summary>
+    Abandoned = 9,
 }
 
 /// <summary>One attempt (or skip) of one candidate, as the audit trail records it.</summary>

@@ -129,3 +129,42 @@ public sealed record AttemptFailure(string DeploymentId, string ExceptionType, P
     public override string ToString() =>
         $"{DeploymentId}: {ExceptionType}{(Kind is { } k ? $" ({k})" : " (unclassified)")}{(StatusCode is { } s ? $" HTTP {s}" : "")}";
 }
+
+/// <summary>
+/// A streamed answer failed after its first update had reached the caller. It was not failed over (the caller already
+/// holds part of one deployment's answer); <see cref="UpdatesDelivered"/> and <see cref="CharactersDelivered"/> say how
+/// much was delivered. The audit record says <c>Partial</c>.
+/// </summary>
+public sealed class StreamInterruptedException : AiRoutingException
+{
+    internal StreamInterruptedException(RejectionReason reason, string deploymentId, int updatesDelivered, long charactersDelivered, AttemptFailure? failure, string auditEventId)
+        : base($"The stream from deployment '{deploymentId}' ended early ({reason.Code}) after {updatesDelivered} update(s) and {charactersDelivered} character(s) were delivered; it was not failed over, because part of the answer had already been delivered.",
+            reason, auditEventId)
+    {
+        DeploymentId = deploymentId;
+        UpdatesDelivered = updatesDelivered;
+        CharactersDelivered = charactersDelivered;
+        Failure = failure;
+    }
+
+    /// <summary>The deployment that was streaming.</summary>
+    public string DeploymentId { get; }
+
+    /// <summary>How many updates reached the caller before the stream ended.</summary>
+    public int UpdatesDelivered { get; }
+
+    /// <summary>How many characters of text reached the caller before the stream ended.</summary>
+    public long CharactersDelivered { get; }
+
+    /// <summary>The failure, when the client reported one: exception type, kind and status, never its message.</summary>
+    public AttemptFailure? Failure { get; }
+
+    /// <summary>The reason code when the gap between two updates exceeded the idle timeout.</summary>
+    public static RejectionReason IdleTimeout { get; } = new("stream-idle-timeout");
+
+    /// <summary>The reason code when the total deadline passed mid-stream.</summary>
+    public static RejectionReason DeadlineExceeded { get; } = new("stream-deadline-exceeded");
+
+    /// <summary>The reason code when the client failed mid-stream.</summary>
+    public static RejectionReason ProviderFailed { get; } = new("stream-provider-failed");
+}

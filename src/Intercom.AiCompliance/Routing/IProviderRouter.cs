@@ -33,4 +33,11 @@ public interface IProviderRouter
     /// failure is the inner exception.
     /// </exception>
     Task<AiResponse> SendAsync(AiRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams a chat answer from the best compliant deployment: failover inside the plan only until the first update
+    /// has reached the caller, never after; exactly one audit record when the stream ends, however it ends.
+    /// </summary>
+    /// <exception cref="StreamInterruptedException">The stream failed after its first update; it was not failed over.</exception>
+    IAsyncEnumerable<Microsoft.Extensions.AI.ChatResponseUpdate> SendStreamingAsync(AiRequest request, CancellationToken cancellationToken = default);
 }

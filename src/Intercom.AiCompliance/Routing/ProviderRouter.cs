@@ -142,28 +142,11 @@ public sealed partial class ProviderRouter : IProviderRouter
 
         try
         {
-            var profile = await _profiles.FindAsync(request.WorkspaceId, cancellationToken).ConfigureAwait(false);
-            run.Profile = profile;
-            if (profile is null)
-            {
-                throw new RequestRefusedException([UnknownWorkspace], run.EventId);
-            }
-
-            var plan = _planner.Plan(request, profile, run.StartedUtc);
-            run.Plan = plan;
-            if (plan.RequestViolations.Count > 0)
-            {
-                throw new RequestRefusedException(plan.RequestViolations, run.EventId);
-            }
-
-            if (plan.Candidates.Count == 0)
-            {
-                throw new NoCompliantRouteException(plan, run.EventId);
-            }
+            await PrepareAsync(run).ConfigureAwait(false);
 
             // Once an attempt has succeeded the request has succeeded: nothing after this line awaits the caller's
             // token, so a caller that cancels now still gets (and the record still names) the deployment that served.
-            output = await ExecuteAsync(run).ConfigureAwait(false);
+            output = await ExecuteAsync(run, InvokeClient).ConfigureAwait(false);
             outcome = AuditOutcome.Succeeded;
         }
         catch (AiRoutingException ex)
@@ -262,7 +245,45 @@ public sealed partial class ProviderRouter : IProviderRouter
 
     // The total deadline needs no timer of its own: each attempt's timeout is capped at the time left, retries
     // that could not finish in time are not started, and the walk stops once no time is left.
-    private async Task<AiOutput> ExecuteAsync(Run run)
+    /// <summary>Looks up the profile and plans; throws the refusal when the request or every deployment is refused.</summary>
+    private async ValueTask PrepareAsync(Run run)
+    {
+        var profile = await _profiles.FindAsync(run.Request.WorkspaceId, run.CallerToken).ConfigureAwait(false);
+        run.Profile = profile;
+        if (profile is null)
+        {
+            throw new RequestRefusedException([UnknownWorkspace], run.EventId);
+        }
+
+        var plan = _planner.Plan(run.Request, profile, run.StartedUtc);
+        run.Plan = plan;
+        if (plan.RequestViolations.Count > 0)
+        {
+            throw new RequestRefusedException(plan.RequestViolations, run.EventId);
+        }
+
+        if (plan.Candidates.Count == 0)
+        {
+            throw new NoCompliantRouteException(plan, run.EventId);
+        }
+    }
+
+    private static (AuditOutcome Outcome, string Reason, Exception Failure) Describe(Exception ex, CancellationToken callerToken) => ex switch
+    {
+        RequestRefusedException r => (AuditOutcome.RequestRefused, r.Reason.Code, ex),
+        NoCompliantRouteException r => (AuditOutcome.NoCompliantRoute, r.Reason.Code, ex),
+        ProviderRefusalException r => (AuditOutcome.ProviderRefused, r.Reason.Code, ex),
+        AiRoutingException r => (AuditOutcome.AllCandidatesFailed, r.Reason.Code, ex),
+        // A fresh exception: the one caught may have come from a client, and its message from anywhere.
+        OperationCanceledException when callerToken.IsCancellationRequested =>
+            (AuditOutcome.Cancelled, "cancelled", new OperationCanceledException("The caller cancelled the request.", callerToken)),
+        _ => (AuditOutcome.Error, "unexpected-" + ex.GetType().Name, ex),
+    };
+
+    private static readonly Func<DeploymentClients, Run, CancellationToken, ValueTask<AiOutput>> InvokeClient =
+        static (clients, run, ct) => clients.InvokeAsync(run.Request.Payload, ct);
+
+    private async Task<T> ExecuteAsync<T>(Run run, Func<DeploymentClients, Run, CancellationToken, ValueTask<T>> call)
     {
         var plan = run.Plan!;
         run.DeadlineAt = _time.GetTimestamp() + (long)(_options.TotalDeadline.Ticks / _ticksPerTimestamp);
@@ -296,7 +317,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             context.Properties.Set(RunKey, run);
             try
             {
-                var output = await lane.Pipeline.ExecuteAsync(static (ctx, r) => r.Router.AttemptAsync(ctx, r), context, run).ConfigureAwait(false);
+                var output = await lane.Pipeline.ExecuteAsync(static (ctx, s) => s.run.Router.AttemptAsync(ctx, s.run, s.call), context, (run, call)).ConfigureAwait(false);
                 run.Served = lane.Deployment;
                 run.ServedClient = lane.Clients.For(run.Request.Capability);
                 return output;
@@ -369,7 +390,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             run.Attempts, run.EventId, last);
     }
 
-    private async ValueTask<AiOutput> AttemptAsync(ResilienceContext context, Run run)
+    private async ValueTask<T> AttemptAsync<T>(ResilienceContext context, Run run, Func<DeploymentClients, Run, CancellationToken, ValueTask<T>> call)
     {
         var lane = run.Lane!;
         var deployment = lane.Deployment;
@@ -396,7 +417,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         AttemptFailedException failed;
         try
         {
-            var output = await lane.Clients.InvokeAsync(run.Request.Payload, context.CancellationToken).ConfigureAwait(false);
+            var output = await call(lane.Clients, run, context.CancellationToken).ConfigureAwait(false);
             run.Add(lane, AttemptOutcome.Succeeded, null, startedAt, _time.GetElapsedTime(start));
             run.Served = deployment;
             return output;
