@@ -21,7 +21,7 @@ public interface IProviderRouter
     /// <remarks>
     /// Once an attempt has succeeded the request has succeeded: a caller that cancels after that still gets the
     /// response, and the record names the deployment that served. Exceptions never carry request content, and never
-    /// an adapter's exception: a failed attempt is described by <see cref="AttemptFailure"/>.
+    /// a client's exception: a failed attempt is described by <see cref="AttemptFailure"/>.
     /// </remarks>
     /// <exception cref="RequestRefusedException">The request itself was refused; nothing was sent.</exception>
     /// <exception cref="NoCompliantRouteException">No deployment keeps every promise; nothing was sent.</exception>

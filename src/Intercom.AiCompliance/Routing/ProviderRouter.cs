@@ -163,7 +163,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // A fresh exception: the one caught may have come from an adapter, and its message from anywhere.
+            // A fresh exception: the one caught may have come from a client, and its message from anywhere.
             failure = new OperationCanceledException("The caller cancelled the request.", cancellationToken);
             outcome = AuditOutcome.Cancelled;
             outcomeReason = "cancelled";
@@ -374,7 +374,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             }
             catch (Exception ex)
             {
-                // Something outside the adapter call failed (a host rule, the pipeline): keep its type, never the object.
+                // Something outside the client call failed (a host rule, the pipeline): keep its type, never the object.
                 throw new AllCandidatesFailedException(AllCandidatesFailedException.PermanentError,
                     $"Deployment '{lane.Deployment.Id}' failed with an unclassified {ex.GetType().Name}; the request was stopped.",
                     run.Attempts, run.EventId, new AttemptFailure(lane.Deployment.Id, ex.GetType().Name, null, null));
@@ -427,7 +427,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             run.Add(lane, AttemptOutcome.Cancelled, null, startedAt, _time.GetElapsedTime(start));
             throw new OperationCanceledException("The caller cancelled the request.", run.CallerToken);
         }
-#pragma warning disable CA1031 // Every adapter failure is classified here and replaced by a content-free one.
+#pragma warning disable CA1031 // Every client failure is classified here and replaced by a content-free one.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -649,7 +649,7 @@ public sealed partial class ProviderRouter : IProviderRouter
     private sealed class DeadlineReachedException : Exception;
 
     /// <summary>
-    /// An adapter failure as the pipeline sees it: classified, and holding no part of the original exception. It has no
+    /// A client failure as the pipeline sees it: classified, and holding no part of the original exception. It has no
     /// inner exception and a fixed message, so Polly's BrokenCircuitException (which keeps the breaking exception)
     /// cannot carry content either.
     /// </summary>
