@@ -1,3 +1,4 @@
+using Intercom.AiCompliance.Providers.Simulated;
 using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
@@ -65,10 +66,16 @@ public static class Fixtures
 
     public static ProviderRouter Router(ProviderCatalog catalog, AuditTrail trail, Func<ProviderDeployment, IChatClient> client, ProviderRouterOptions? options = null, params WorkspaceComplianceProfile[] profiles)
     {
-        var clients = new DeploymentClientRegistry();
+        // Chat (the only capability measured) by the given client; the catalogue's other capabilities by simulated
+        // clients, so every deployment has the client it declares.
+        var clients = new DeploymentClientRegistry().AllowSimulatedClientsForDemosAndTests();
         foreach (var kind in Enum.GetValues<ProviderKind>().Where(p => p != ProviderKind.Unknown))
         {
             clients.Add<IChatClient>(kind, (_, d) => client(d));
+            clients.Add<IEmbeddingGenerator<string, Embedding<float>>>(kind, (_, d) => new SimulatedProviderClient(d));
+            clients.Add<ISpeechToTextClient>(kind, (_, d) => new SimulatedProviderClient(d));
+            clients.Add<ITextToSpeechClient>(kind, (_, d) => new SimulatedProviderClient(d));
+            clients.Add<IRerankingClient>(kind, (_, d) => new SimulatedProviderClient(d));
         }
 
         return new(new RoutingPlanner(catalog, ComplianceRuleSet.Default), clients,
