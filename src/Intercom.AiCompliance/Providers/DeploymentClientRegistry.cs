@@ -21,7 +21,7 @@ public sealed class DeploymentClientRegistry
 {
     private readonly List<Registration> _registrations = [];
     private readonly object _gate = new();
-    private IReadOnlyDictionary<string, DeploymentClients>? _resolved;
+    private (ProviderCatalog Catalog, IReadOnlyDictionary<string, DeploymentClients> Clients)? _resolved;
 
     /// <summary>Whether simulated clients may serve deployments (set by <see cref="AllowSimulatedClientsForDemosAndTests"/>).</summary>
     public bool SimulatedClientsAllowed { get; private set; }
@@ -107,17 +107,18 @@ public sealed class DeploymentClientRegistry
         [Capability.Chat, Capability.Embeddings, Capability.Transcription, Capability.SpeechSynthesis, Capability.Reranking];
 
     /// <summary>
-    /// Builds each deployment's clients once (later calls return the same ones) and checks that every deployment has
-    /// exactly one client for each capability it declares.
+    /// Builds each deployment's clients once per catalogue (later calls with the same catalogue return the same ones, so
+    /// the check at host start and the router share them) and checks that every deployment has exactly one client for
+    /// each capability it declares.
     /// </summary>
     /// <exception cref="InvalidOperationException">A deployment has no client, two, a client of the wrong kind, or a simulated one without the opt-in; the message names it.</exception>
     internal IReadOnlyDictionary<string, DeploymentClients> Resolve(ProviderCatalog catalog, IServiceProvider services)
     {
         lock (_gate)
         {
-            if (_resolved is not null)
+            if (_resolved is { } done && ReferenceEquals(done.Catalog, catalog))
             {
-                return _resolved;
+                return done.Clients;
             }
 
             var result = new Dictionary<string, DeploymentClients>(StringComparer.OrdinalIgnoreCase);
@@ -160,7 +161,7 @@ public sealed class DeploymentClientRegistry
                 result[d.Id] = new DeploymentClients(d, served);
             }
 
-            _resolved = result;
+            _resolved = (catalog, result);
             return result;
         }
     }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Providers;
+using Intercom.AiCompliance.Rules;
 using Intercom.AiCompliance.Telemetry;
 using Microsoft.Extensions.AI;
 
@@ -115,12 +116,11 @@ public sealed partial class ProviderRouter
 
         // The deployment that streamed is named whenever anything was delivered, however the stream ended.
         var served = delivered.Count > 0 || outcome == AuditOutcome.Succeeded ? run.Served : null;
-        var response = delivered.Count > 0 ? delivered.ToChatResponse() : null;
         AuditWriteException? auditError = null;
         if (auditing)
         {
             var record = BuildRecord(run, outcome, reason, served, inputDigest,
-                served is null ? null : Digest(new ChatOutput(response ?? new ChatResponse()).AppendTo), response?.Usage);
+                served is null ? null : Digest(h => AppendUpdates(h, delivered)), UsageOf(delivered));
             try
             {
                 await _audit.AppendAsync(record).ConfigureAwait(false);
@@ -135,7 +135,7 @@ public sealed partial class ProviderRouter
         Record(activity, started, outcome, reason, product, capability, served);
         if (outcome == AuditOutcome.Succeeded && auditError is null && _training is not null)
         {
-            OfferForTraining(run.Request, run.Profile!, new ChatOutput(response ?? new ChatResponse()), run.EventId);
+            OfferForTraining(run.Request, run.Profile!, new ChatOutput(delivered.ToChatResponse()), run.EventId);
         }
 
         if (outcome is AuditOutcome.RequestRefused or AuditOutcome.NoCompliantRoute)
@@ -156,6 +156,37 @@ public sealed partial class ProviderRouter
                     $"The audit trail failed to store the record of this stream ({outcome}: {reason}); the {failure.GetType().Name} the stream ended with is the inner exception.",
                     failure);
         }
+    }
+
+    /// <summary>The digest of what was delivered: every part of every update, in order (no coalescing, so it costs one pass).</summary>
+    private static void AppendUpdates(System.Security.Cryptography.IncrementalHash hash, List<ChatResponseUpdate> updates)
+    {
+        var digest = new DigestWriter(hash, stackalloc byte[512]);
+        digest.Int(updates.Count);
+        foreach (var update in updates)
+        {
+            digest.Text(update.Role?.Value);
+            ContentMeasure.Append(ref digest, update.Contents);
+        }
+
+        digest.Flush();
+    }
+
+    private static UsageDetails? UsageOf(List<ChatResponseUpdate> updates)
+    {
+        UsageDetails? usage = null;
+        foreach (var update in updates)
+        {
+            foreach (var content in update.Contents)
+            {
+                if (content is UsageContent u)
+                {
+                    (usage ??= new UsageDetails()).Add(u.Details);
+                }
+            }
+        }
+
+        return usage;
     }
 
     private static readonly Func<DeploymentClients, Run, CancellationToken, ValueTask<StreamStart>> OpenStream =
@@ -198,15 +229,13 @@ public sealed partial class ProviderRouter
     private async ValueTask<ChatResponseUpdate?> NextAsync(StreamStart stream, Run run, int updates, long characters)
     {
         var deployment = run.Served!.Id;
-        var left = Remaining(run);
-        if (left <= TimeSpan.Zero)
+        if (Remaining(run) <= TimeSpan.Zero)
         {
             throw new StreamInterruptedException(StreamInterruptedException.DeadlineExceeded, deployment, updates, characters, null, run.EventId);
         }
 
-        var idle = _options.StreamIdleTimeout;
-        var byDeadline = left < idle;
-        stream.Cts.CancelAfter(byDeadline ? left : idle);
+        // Two clock reads per update, no timer change: a watchdog timer checks the wait (see StreamStart.Watch).
+        stream.StartWaiting(this, run);
         try
         {
             if (!await stream.Enumerator.MoveNextAsync().ConfigureAwait(false))
@@ -214,7 +243,6 @@ public sealed partial class ProviderRouter
                 return null;
             }
 
-            stream.Cts.CancelAfter(Timeout.InfiniteTimeSpan);
             return stream.Enumerator.Current;
         }
         catch (OperationCanceledException) when (run.CallerToken.IsCancellationRequested)
@@ -225,15 +253,19 @@ public sealed partial class ProviderRouter
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            if (stream.Cts.IsCancellationRequested)
+            if (stream.CutBy is { } cut)
             {
-                throw new StreamInterruptedException(byDeadline ? StreamInterruptedException.DeadlineExceeded : StreamInterruptedException.IdleTimeout,
-                    deployment, updates, characters, new AttemptFailure(deployment, ex.GetType().Name, ProviderFailureKind.Timeout, null), run.EventId);
+                throw new StreamInterruptedException(cut, deployment, updates, characters,
+                    new AttemptFailure(deployment, ex.GetType().Name, ProviderFailureKind.Timeout, null), run.EventId);
             }
 
             var classified = ClassifyQuietly(ex);
             throw new StreamInterruptedException(StreamInterruptedException.ProviderFailed, deployment, updates, characters,
                 new AttemptFailure(deployment, ex.GetType().Name, classified.Kind, classified.StatusCode), run.EventId);
+        }
+        finally
+        {
+            stream.StopWaiting();
         }
     }
 
@@ -264,23 +296,94 @@ public sealed partial class ProviderRouter
         }
     }
 
-    /// <summary>An opened stream and its first update.</summary>
+    /// <summary>
+    /// An opened stream, its first update, and the watchdog that bounds each wait for the next update by the idle timeout
+    /// and the total deadline. Only the time spent waiting on the client counts, never the caller's time between reads.
+    /// </summary>
     private sealed class StreamStart(IAsyncEnumerator<ChatResponseUpdate> enumerator, ChatResponseUpdate? first, CancellationTokenSource cts, CancellationTokenRegistration callerLink)
         : IAsyncDisposable
     {
+        private ITimer? _watchdog;
+        private ProviderRouter? _router;
+        private Run? _run;
+        private long _waitingSince;
+        private int _cutBy; // 0: not cut, 1: idle timeout, 2: deadline
+
         public IAsyncEnumerator<ChatResponseUpdate> Enumerator { get; } = enumerator;
 
         public ChatResponseUpdate? First { get; } = first;
 
-        public CancellationTokenSource Cts { get; } = cts;
+        /// <summary>Why the watchdog cancelled the stream, when it did.</summary>
+        public RejectionReason? CutBy => Volatile.Read(ref _cutBy) switch
+        {
+            1 => StreamInterruptedException.IdleTimeout,
+            2 => StreamInterruptedException.DeadlineExceeded,
+            _ => null,
+        };
+
+        public void StartWaiting(ProviderRouter router, Run run)
+        {
+            Volatile.Write(ref _waitingSince, router._time.GetTimestamp());
+            if (_watchdog is null)
+            {
+                _router = router;
+                _run = run;
+                _watchdog = router._time.CreateTimer(static s => ((StreamStart)s!).Watch(), this, DueIn(router, run, router._options.StreamIdleTimeout), Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        public void StopWaiting() => Volatile.Write(ref _waitingSince, 0);
+
+        private static TimeSpan DueIn(ProviderRouter router, Run run, TimeSpan idleLeft)
+        {
+            var deadline = router.Remaining(run);
+            var due = deadline < idleLeft ? deadline : idleLeft;
+            return due > TimeSpan.Zero ? due : TimeSpan.Zero;
+        }
+
+        /// <summary>Runs when the idle timeout or the deadline may have passed: cancels the wait, or sleeps until it may.</summary>
+        private void Watch()
+        {
+            var router = _router!;
+            var run = _run!;
+            var waitingSince = Volatile.Read(ref _waitingSince);
+            var idle = router._options.StreamIdleTimeout;
+            if (waitingSince != 0)
+            {
+                var waited = router._time.GetElapsedTime(waitingSince);
+                var reason = waited >= idle ? 1 : router.Remaining(run) <= TimeSpan.Zero ? 2 : 0;
+                if (reason != 0)
+                {
+                    Volatile.Write(ref _cutBy, reason);
+                    cts.Cancel();
+                    return;
+                }
+
+                idle -= waited;
+            }
+
+            try
+            {
+                _watchdog?.Change(DueIn(router, run, idle), Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The stream ended meanwhile.
+            }
+        }
 
         public async ValueTask DisposeAsync()
         {
+            if (_watchdog is not null)
+            {
+                await _watchdog.DisposeAsync().ConfigureAwait(false);
+            }
+
             // Stop the client's work first (an abandoned stream may still be producing), then release it.
-            await Cts.CancelAsync().ConfigureAwait(false);
+            await cts.CancelAsync().ConfigureAwait(false);
             await DisposeQuietlyAsync(Enumerator).ConfigureAwait(false);
             await callerLink.DisposeAsync().ConfigureAwait(false);
-            Cts.Dispose();
+            cts.Dispose();
         }
     }
 }

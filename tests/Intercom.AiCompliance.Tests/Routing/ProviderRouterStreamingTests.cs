@@ -129,6 +129,32 @@ public class ProviderRouterStreamingTests
     }
 
     [Test]
+    public async Task Stream_StallsPastTheTotalDeadline_DeadlineEndsItBeforeTheIdleTimeout()
+    {
+        var clock = new FakeTimeProvider();
+        var options = new ProviderRouterOptions
+        {
+            TotalDeadline = TimeSpan.FromSeconds(5),
+            AttemptTimeout = TimeSpan.FromSeconds(5),
+            StreamIdleTimeout = TimeSpan.FromSeconds(30),
+            Retry = { BaseDelay = TimeSpan.Zero, UseJitter = false },
+        };
+        await using var f = new RouterFixture(TwoDeployments(), clock, options);
+        f.Spy.Streams["a"] = ct => Updates(1, thenWait: c => Task.Delay(Timeout.InfiniteTimeSpan, c), cancellationToken: ct);
+
+        await using var e = f.Router.AsChatClient(Context).GetStreamingResponseAsync("hi").GetAsyncEnumerator();
+        (await e.MoveNextAsync()).Should().BeTrue();
+        var second = e.MoveNextAsync().AsTask();
+        await Wait.Until(() => clock.PendingDueIn.Contains(TimeSpan.FromSeconds(5)), "the watchdog waits for the deadline");
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        var error = (await FluentActions.Awaiting(() => second).Should().ThrowAsync<StreamInterruptedException>()).Which;
+        error.Reason.Should().Be(StreamInterruptedException.DeadlineExceeded);
+        error.UpdatesDelivered.Should().Be(1);
+        f.Records.Single().OutcomeReason.Should().Be("stream-deadline-exceeded");
+    }
+
+    [Test]
     public async Task Stream_CallerStopsReading_AuditSaysAbandoned()
     {
         await using var f = new RouterFixture(TwoDeployments());
