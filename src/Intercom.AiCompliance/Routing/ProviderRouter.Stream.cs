@@ -23,6 +23,7 @@ public sealed partial class ProviderRouter
     /// attempts, the token counts the provider reported and the digest of what was delivered, never the content.
     /// </remarks>
     /// <exception cref="ArgumentException">The payload is not a <see cref="ChatPayload"/>.</exception>
+    /// <returns>The deployment's updates, the first one carrying the serving deployment, client and audit event id in its <c>AdditionalProperties</c>.</returns>
     public async IAsyncEnumerable<ChatResponseUpdate> SendStreamingAsync(AiRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -70,6 +71,15 @@ public sealed partial class ProviderRouter
 
             long characters = 0;
             var current = stream!.First;
+            if (current is not null)
+            {
+                // The first update says where the answer comes from, as a non-streamed answer does.
+                var p = current.AdditionalProperties ??= [];
+                p[ProviderRouterClientExtensions.DeploymentProperty] = run.Served!.Id;
+                p[ProviderRouterClientExtensions.ClientProperty] = run.ServedClient!.Name;
+                p[ProviderRouterClientExtensions.AuditEventProperty] = run.EventId;
+            }
+
             while (current is not null)
             {
                 delivered.Add(current);

@@ -202,7 +202,9 @@ public class ProviderRouterStreamingTests
 
         error.Should().BeNull();
         updates.Should().HaveCount(5);
+        updates[0].AdditionalProperties![ProviderRouterClientExtensions.DeploymentProperty].Should().Be("a");
         var record = f.Records.Single();
+        updates[0].AdditionalProperties![ProviderRouterClientExtensions.AuditEventProperty].Should().Be(record.EventId);
         record.Outcome.Should().Be(AuditOutcome.Succeeded);
         record.InputTokens.Should().Be(11);
         record.OutputTokens.Should().Be(4);
