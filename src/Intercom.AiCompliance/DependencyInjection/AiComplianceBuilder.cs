@@ -198,6 +198,16 @@ public sealed class AiComplianceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Serves each deployment that has a keyed client in the host's services under its id (for example
+    /// <c>services.AddKeyedChatClient("azure-openai-eu", ...)</c>) with that client, for every capability.
+    /// </summary>
+    public AiComplianceBuilder AddKeyedServiceClients()
+    {
+        Clients.AddKeyedServiceClients();
+        return this;
+    }
+
     /// <summary>Replaces how clients' exceptions are classified (transient, permanent, refusal); see <see cref="ProviderFailureClassifier"/>.</summary>
     public AiComplianceBuilder UseFailureClassifier(IProviderFailureClassifier classifier)
     {

@@ -1,6 +1,7 @@
 using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers.Simulated;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Intercom.AiCompliance.Providers;
 
@@ -103,6 +104,31 @@ public sealed class DeploymentClientRegistry
         return this;
     }
 
+    /// <summary>
+    /// Serves each deployment with the client registered in the host's services as a keyed service under the deployment's
+    /// id, for every capability (for example <c>services.AddKeyedChatClient("azure-openai-eu", ...)</c> from
+    /// Microsoft.Extensions.AI, or <c>services.AddKeyedSingleton&lt;IChatClient&gt;("azure-openai-eu", ...)</c>). A deployment
+    /// without a keyed client is left to the other registrations; one with a keyed client and another registration has two.
+    /// </summary>
+    public DeploymentClientRegistry AddKeyedServiceClients()
+    {
+        lock (_gate)
+        {
+            foreach (var capability in Capabilities)
+            {
+                var type = ClientTypeOf(capability);
+                _registrations.Add(new Registration(null, null, capability,
+                    (sp, d) => ((IKeyedServiceProvider)sp).GetRequiredKeyedService(type, d.Id),
+                    $"the keyed {Friendly(type)} service under the deployment's id")
+                {
+                    Applies = (sp, d) => sp is IKeyedServiceProvider keyed && keyed.GetKeyedService(type, d.Id) is not null,
+                });
+            }
+        }
+
+        return this;
+    }
+
     private static readonly Capability[] Capabilities =
         [Capability.Chat, Capability.Embeddings, Capability.Transcription, Capability.SpeechSynthesis, Capability.Reranking];
 
@@ -128,7 +154,8 @@ public sealed class DeploymentClientRegistry
                 foreach (var capability in Capabilities.Where(d.Supports))
                 {
                     var matches = _registrations.Where(r => r.Capability == capability
-                        && (r.DeploymentId is null ? r.Provider is null || r.Provider == d.Provider : string.Equals(r.DeploymentId, d.Id, StringComparison.OrdinalIgnoreCase))).ToArray();
+                        && (r.DeploymentId is null ? r.Provider is null || r.Provider == d.Provider : string.Equals(r.DeploymentId, d.Id, StringComparison.OrdinalIgnoreCase))
+                        && (r.Applies is null || r.Applies(services, d))).ToArray();
                     if (matches.Length == 0)
                     {
                         throw new InvalidOperationException(
@@ -206,5 +233,9 @@ public sealed class DeploymentClientRegistry
         return $"{(tick > 0 ? name[..tick] : name)}<{string.Join(", ", type.GetGenericArguments().Select(Friendly))}>";
     }
 
-    private sealed record Registration(string? DeploymentId, ProviderKind? Provider, Capability Capability, Func<IServiceProvider, ProviderDeployment, object> Factory, string Source);
+    private sealed record Registration(string? DeploymentId, ProviderKind? Provider, Capability Capability, Func<IServiceProvider, ProviderDeployment, object> Factory, string Source)
+    {
+        /// <summary>When set, the registration serves only the deployments it accepts (keyed services: those with a client under their id).</summary>
+        public Func<IServiceProvider, ProviderDeployment, bool>? Applies { get; init; }
+    }
 }

@@ -98,6 +98,34 @@ public class DeploymentClientRegistryTests
     }
 
     [Test]
+    public async Task AddKeyedServiceClients_KeyedChatClientUnderTheDeploymentId_ServesIt()
+    {
+        var shared = new ScriptedClient.Shared(TimeProvider.System);
+        var services = new ServiceCollection();
+        services.AddKeyedSingleton<IChatClient>("azure-eu", (_, _) => new ScriptedClient(Deployments.Make("azure-eu"), shared));
+        services.AddAiCompliance(new ConfigurationBuilder().AddInMemoryCollection(OneDeployment().Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))).Build().GetSection("AiCompliance"))
+            .AddKeyedServiceClients();
+        await using var provider = services.BuildServiceProvider();
+
+        var response = await provider.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"));
+
+        response.ServedBy.Id.Should().Be("azure-eu");
+        response.ServedByClient.Should().Be(nameof(ScriptedClient));
+        shared.CallsTo("azure-eu").Should().Be(1);
+    }
+
+    [Test]
+    public async Task HostStart_KeyedClientAndAnotherRegistration_FailsAsTwoClients()
+    {
+        var error = await StartAsync(b =>
+        {
+            b.Services.AddKeyedSingleton<IChatClient>("azure-eu", new ScriptedClient(Deployments.Make("azure-eu"), new ScriptedClient.Shared(TimeProvider.System)));
+            b.AddKeyedServiceClients().AddChatClient("azure-eu", new ScriptedClient(Deployments.Make("azure-eu"), new ScriptedClient.Shared(TimeProvider.System)));
+        });
+        error!.Message.Should().Contain("'azure-eu'").And.Contain("2 clients").And.Contain("keyed");
+    }
+
+    [Test]
     public void Add_TypeThatIsNotAClientInterface_IsRefusedAtRegistration()
     {
         var act = () => new DeploymentClientRegistry().Add<SimulatedProviderClient>("x", (_, d) => new SimulatedProviderClient(d));
