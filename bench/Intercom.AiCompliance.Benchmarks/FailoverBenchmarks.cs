@@ -26,13 +26,13 @@ public class FailoverBenchmarks
             Retry = { MaxRetryAttempts = 0 },
             CircuitBreaker = { MinimumThroughput = 2, FailureRatio = 0.5, BreakDuration = TimeSpan.FromHours(1) },
         };
-        _healthy = Fixtures.Router(catalog, AuditTrail.Discarding(), new ReturningAdapter(), options);
-        _fails503 = Fixtures.Router(catalog, AuditTrail.Discarding(), new FailingAdapter(first), new ProviderRouterOptions
+        _healthy = Fixtures.Router(catalog, AuditTrail.Discarding(), new ReturningChatClient(), options);
+        _fails503 = Fixtures.Router(catalog, AuditTrail.Discarding(), d => d.Id == first ? new UnavailableChatClient() : new ReturningChatClient(), new ProviderRouterOptions
         {
             Retry = { MaxRetryAttempts = 0 },
             CircuitBreaker = { MinimumThroughput = int.MaxValue },
         });
-        _circuitOpen = Fixtures.Router(catalog, AuditTrail.Discarding(), new FailingAdapter(first), options);
+        _circuitOpen = Fixtures.Router(catalog, AuditTrail.Discarding(), d => d.Id == first ? new UnavailableChatClient() : new ReturningChatClient(), options);
         for (var i = 0; i < 5; i++)
         {
             _circuitOpen.SendAsync(_request).GetAwaiter().GetResult();

@@ -1,3 +1,4 @@
+using Intercom.AiCompliance.Providers.Simulated;
 using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
@@ -60,39 +61,62 @@ public static class Fixtures
         }));
     }
 
-    public static ProviderRouter Router(ProviderCatalog catalog, AuditTrail trail, IProviderAdapter adapter, ProviderRouterOptions? options = null, params WorkspaceComplianceProfile[] profiles) =>
-        new(new RoutingPlanner(catalog, ComplianceRuleSet.Default),
-            Enum.GetValues<ProviderKind>().Where(p => p != ProviderKind.Unknown).Select(p => (IProviderAdapter)new Retag(adapter, p)),
-            new InMemoryWorkspaceProfileStore(profiles.Length > 0 ? profiles : [Profile(Region.US)]), trail, options ?? new ProviderRouterOptions());
+    public static ProviderRouter Router(ProviderCatalog catalog, AuditTrail trail, IChatClient client, ProviderRouterOptions? options = null, params WorkspaceComplianceProfile[] profiles) =>
+        Router(catalog, trail, _ => client, options, profiles);
 
-    private sealed class Retag(IProviderAdapter inner, ProviderKind kind) : IProviderAdapter
+    public static ProviderRouter Router(ProviderCatalog catalog, AuditTrail trail, Func<ProviderDeployment, IChatClient> client, ProviderRouterOptions? options = null, params WorkspaceComplianceProfile[] profiles)
     {
-        public ProviderKind Provider => kind;
+        // Chat (the only capability measured) by the given client; the catalogue's other capabilities by simulated
+        // clients, so every deployment has the client it declares.
+        var clients = new DeploymentClientRegistry().AllowSimulatedClientsForDemosAndTests();
+        foreach (var kind in Enum.GetValues<ProviderKind>().Where(p => p != ProviderKind.Unknown))
+        {
+            clients.Add<IChatClient>(kind, (_, d) => client(d));
+            clients.Add<IEmbeddingGenerator<string, Embedding<float>>>(kind, (_, d) => new SimulatedProviderClient(d));
+            clients.Add<ISpeechToTextClient>(kind, (_, d) => new SimulatedProviderClient(d));
+            clients.Add<ITextToSpeechClient>(kind, (_, d) => new SimulatedProviderClient(d));
+            clients.Add<IRerankingClient>(kind, (_, d) => new SimulatedProviderClient(d));
+        }
 
-        public ValueTask<AiOutput> InvokeAsync(ProviderDeployment deployment, AiPayload payload, CancellationToken cancellationToken) =>
-            inner.InvokeAsync(deployment, payload, cancellationToken);
+        return new(new RoutingPlanner(catalog, ComplianceRuleSet.Default), clients,
+            new InMemoryWorkspaceProfileStore(profiles.Length > 0 ? profiles : [Profile(Region.US)]), trail, options ?? new ProviderRouterOptions());
     }
 }
 
-/// <summary>An adapter that answers at once, so only the router's own cost is measured.</summary>
-public sealed class ReturningAdapter : IProviderAdapter
+/// <summary>A chat client that answers at once, so only the router's own cost is measured.</summary>
+public class ReturningChatClient : IChatClient
 {
-    public ProviderKind Provider => ProviderKind.AzureOpenAI;
+    private static readonly Task<ChatResponse> Answer = Task.FromResult(((ChatOutput)Fixtures.Answer).Response);
 
-    public ValueTask<AiOutput> InvokeAsync(ProviderDeployment deployment, AiPayload payload, CancellationToken cancellationToken) =>
-        new(Fixtures.Answer);
+    public virtual Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) => Answer;
+
+    public virtual async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (var i = 0; i < Updates; i++)
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "word ");
+        }
+
+        await Task.CompletedTask;
+    }
+
+    /// <summary>How many updates a stream yields.</summary>
+    public int Updates { get; set; } = 20;
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+    public void Dispose()
+    {
+        GC.SuppressFinalize(this);
+    }
 }
 
-/// <summary>Answers at once, except that listed deployments fail with a 503.</summary>
-public sealed class FailingAdapter(params string[] failing) : IProviderAdapter
+/// <summary>Fails every call with a 503.</summary>
+public sealed class UnavailableChatClient : ReturningChatClient
 {
-    private static readonly ValueTask<AiOutput> Unavailable =
-        ValueTask.FromException<AiOutput>(new ProviderException(ProviderFailureKind.ServerError, "503", 503));
+    private static readonly Task<ChatResponse> Unavailable =
+        Task.FromException<ChatResponse>(new ProviderException(ProviderFailureKind.ServerError, "503", 503));
 
-    public ProviderKind Provider => ProviderKind.AzureOpenAI;
-
-    public ValueTask<AiOutput> InvokeAsync(ProviderDeployment deployment, AiPayload payload, CancellationToken cancellationToken) =>
-        Array.IndexOf(failing, deployment.Id) >= 0
-            ? ValueTask.FromException<AiOutput>(new ProviderException(ProviderFailureKind.ServerError, "503", 503))
-            : new(Fixtures.Answer);
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) => Unavailable;
 }

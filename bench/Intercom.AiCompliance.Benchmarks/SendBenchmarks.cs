@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
@@ -12,13 +13,13 @@ using Polly.Retry;
 namespace Intercom.AiCompliance.Benchmarks;
 
 /// <summary>
-/// What SendAsync adds over the provider call, against three baselines in one run: calling the adapter directly,
+/// What SendAsync adds over the provider call, against three baselines in one run: calling the chat client directly,
 /// a bare Polly pipeline with the same strategies, and SendAsync with the audit sink and telemetry switched on.
 /// </summary>
 [MemoryDiagnoser]
 public class SendBenchmarks
 {
-    private readonly ReturningAdapter _adapter = new();
+    private readonly ReturningChatClient _adapter = new();
     private ProviderDeployment _deployment = null!;
     private AiRequest _request = null!;
     private ResiliencePipeline _polly = null!;
@@ -69,8 +70,11 @@ public class SendBenchmarks
         _trail.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
-    [Benchmark(Baseline = true, Description = "Adapter called directly")]
-    public ValueTask<AiOutput> AdapterDirect() => _adapter.InvokeAsync(_deployment, _request.Payload, CancellationToken.None);
+    private async Task<AiOutput> Call(CancellationToken cancellationToken) =>
+        new ChatOutput(await _adapter.GetResponseAsync(((ChatPayload)_request.Payload).Messages, null, cancellationToken).ConfigureAwait(false));
+
+    [Benchmark(Baseline = true, Description = "Chat client called directly")]
+    public Task<ChatResponse> ClientDirect() => _adapter.GetResponseAsync(((ChatPayload)_request.Payload).Messages, null, CancellationToken.None);
 
     [Benchmark(Description = "Bare Polly pipeline (retry, breaker, timeout)")]
     public async ValueTask<AiOutput> BarePolly()
@@ -78,7 +82,7 @@ public class SendBenchmarks
         var context = ResilienceContextPool.Shared.Get();
         try
         {
-            return await _polly.ExecuteAsync(static (ctx, s) => s._adapter.InvokeAsync(s._deployment, s._request.Payload, ctx.CancellationToken), context, this);
+            return await _polly.ExecuteAsync(static (ctx, s) => new ValueTask<AiOutput>(s.Call(ctx.CancellationToken)), context, this);
         }
         finally
         {

@@ -19,9 +19,9 @@ public class ThroughputBenchmarks
     {
         var catalog = Fixtures.Catalog(100);
         _request = Fixtures.Request();
-        _router = Fixtures.Router(catalog, AuditTrail.Discarding(), new ReturningAdapter());
+        _router = Fixtures.Router(catalog, AuditTrail.Discarding(), new ReturningChatClient());
         _trail = new AuditTrail(new InMemoryAuditSinkBounded(), new AuditTrailOptions { ChainKey = AuditChainKey.CreateEphemeral() });
-        _audited = Fixtures.Router(catalog, _trail, new ReturningAdapter());
+        _audited = Fixtures.Router(catalog, _trail, new ReturningChatClient());
     }
 
     [GlobalCleanup]

@@ -45,7 +45,7 @@ builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOp
     .UseTrainingSink(trainingSink)
     // The demo keeps training opt-outs in memory; a real host registers a durable IConsentEventStore instead.
     .UseInMemoryConsentStoreForTestsAndDemos()
-    .AddSimulatedAdapters(s =>
+    .AddSimulatedClientsForDemosAndTests(s =>
     {
         s.Seed = 2026;
         s.FaultRate = 0.12;

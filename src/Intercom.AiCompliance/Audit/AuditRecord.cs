@@ -25,6 +25,12 @@ public enum AuditOutcome
 
     /// <summary>An unexpected error (for example the profile store failed) stopped the request; it is rethrown to the caller.</summary>
     Error = 7,
+
+    /// <summary>A streamed answer failed after its first update reached the caller: part of it was delivered, and it was not failed over.</summary>
+    Partial = 8,
+
+    /// <summary>The caller stopped reading a streamed answer (disposed it before the end).</summary>
+    Abandoned = 9,
 }
 
 /// <summary>One attempt (or skip) of one candidate, as the audit trail records it.</summary>
@@ -130,6 +136,18 @@ public sealed record AuditRecord
 
     /// <summary>The reason code behind the outcome, such as <c>purpose-not-cleared</c> or <c>deadline-exceeded</c>.</summary>
     public string? OutcomeReason { get; init; }
+
+    /// <summary>The type name of the M.E.AI client that served the request, when one did.</summary>
+    public string? ServedByClient { get; init; }
+
+    /// <summary><see langword="true"/> when a simulated client served the request (demos and tests only); null otherwise.</summary>
+    public bool? Simulated { get; init; }
+
+    /// <summary>Input tokens the provider reported, when it did (a count, never content).</summary>
+    public long? InputTokens { get; init; }
+
+    /// <summary>Output tokens the provider reported, when it did (a count, never content).</summary>
+    public long? OutputTokens { get; init; }
 
     /// <summary>The deployment that served the request, if any.</summary>
     public string? ServedBy { get; init; }

@@ -1,11 +1,11 @@
 using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
-using Intercom.AiCompliance.Providers.OpenAI;
 using Intercom.AiCompliance.Providers.Simulated;
 using Intercom.AiCompliance.Rules;
 using Intercom.AiCompliance.Training;
 using Intercom.AiCompliance.Workspaces;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -52,39 +52,6 @@ public sealed class AiComplianceBuilder
 
             list.Add(attestation);
         });
-        return this;
-    }
-
-    /// <summary>Registers an adapter; one per provider kind is used (the first registered wins).</summary>
-    public AiComplianceBuilder AddAdapter<TAdapter>()
-        where TAdapter : class, IProviderAdapter
-    {
-        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderAdapter, TAdapter>());
-        return this;
-    }
-
-    /// <summary>Registers an adapter instance.</summary>
-    public AiComplianceBuilder AddAdapter(IProviderAdapter adapter)
-    {
-        ArgumentNullException.ThrowIfNull(adapter);
-        Services.AddSingleton(adapter);
-        return this;
-    }
-
-    /// <summary>
-    /// Registers the simulated adapters for every provider kind (for demos, tests and local runs), sharing one
-    /// <see cref="SimulationOptions"/> that is also registered so the host can inject outages at run time.
-    /// </summary>
-    public AiComplianceBuilder AddSimulatedAdapters(Action<SimulationOptions>? configure = null)
-    {
-        var simulation = new SimulationOptions();
-        configure?.Invoke(simulation);
-        Services.TryAddSingleton(simulation);
-        foreach (var kind in Enum.GetValues<ProviderKind>().Where(k => k != ProviderKind.Unknown))
-        {
-            Services.AddSingleton<IProviderAdapter>(sp => new SimulatedProviderAdapter(kind, sp.GetRequiredService<SimulationOptions>(), sp.GetService<TimeProvider>()));
-        }
-
         return this;
     }
 
@@ -179,6 +146,11 @@ public sealed class AiComplianceBuilder
         return this;
     }
 
+    /// <summary>The registry of the clients that serve the deployments (shared by every builder of this host).</summary>
+    public DeploymentClientRegistry Clients =>
+        Services.LastOrDefault(d => d.ServiceType == typeof(DeploymentClientRegistry))?.ImplementationInstance as DeploymentClientRegistry
+        ?? throw new InvalidOperationException("AddAiCompliance registers the client registry; call it before configuring clients.");
+
     /// <summary>Keeps consent events in a given (durable) store instead of memory.</summary>
     public AiComplianceBuilder UseConsentEventStore(IConsentEventStore store)
     {
@@ -199,17 +171,88 @@ public sealed class AiComplianceBuilder
     }
 
     /// <summary>
-    /// Registers the HTTP adapter for OpenAI-shaped APIs (chat and embeddings) for <paramref name="provider"/>.
+    /// Serves <paramref name="deploymentId"/>'s chat with the <see cref="IChatClient"/> the factory builds (once, when
+    /// the router is built). Any M.E.AI chat client works: the OpenAI SDK's (<c>AsIChatClient()</c>), Azure's,
+    /// Anthropic's, a local model's, with any middleware around it. Turn off the SDK's own retries so the router's
+    /// policies, which never leave the compliant set, decide.
     /// </summary>
-    /// <param name="apiKey">Returns a deployment's API key from the host's secret store; the key is never logged.</param>
-    /// <param name="provider">The provider kind it serves; default OpenAI.</param>
-    /// <param name="httpClient">The HttpClient to use; default a shared client with a 100 s timeout (the router's own timeouts are shorter).</param>
-    public AiComplianceBuilder AddOpenAICompatibleAdapter(Func<ProviderDeployment, string?> apiKey, ProviderKind provider = ProviderKind.OpenAI, HttpClient? httpClient = null)
+    public AiComplianceBuilder AddChatClient(string deploymentId, Func<IServiceProvider, ProviderDeployment, IChatClient> factory)
     {
-        ArgumentNullException.ThrowIfNull(apiKey);
-        Services.AddSingleton<IProviderAdapter>(_ => new OpenAICompatibleAdapter(httpClient ?? SharedHttp.Value, apiKey, provider));
+        Clients.Add(deploymentId, factory);
         return this;
     }
 
-    private static readonly Lazy<HttpClient> SharedHttp = new(() => new HttpClient());
+    /// <summary>Serves <paramref name="deploymentId"/>'s chat with a given <see cref="IChatClient"/>.</summary>
+    public AiComplianceBuilder AddChatClient(string deploymentId, IChatClient client)
+    {
+        Clients.Add(deploymentId, client);
+        return this;
+    }
+
+    /// <summary>Serves the chat of every deployment of <paramref name="provider"/> with a client the factory builds per deployment.</summary>
+    public AiComplianceBuilder AddChatClient(ProviderKind provider, Func<IServiceProvider, ProviderDeployment, IChatClient> factory)
+    {
+        Clients.Add(provider, factory);
+        return this;
+    }
+
+    /// <summary>Serves <paramref name="deploymentId"/>'s embeddings with the generator the factory builds.</summary>
+    public AiComplianceBuilder AddEmbeddingGenerator(string deploymentId, Func<IServiceProvider, ProviderDeployment, IEmbeddingGenerator<string, Embedding<float>>> factory)
+    {
+        Clients.Add(deploymentId, factory);
+        return this;
+    }
+
+    /// <summary>
+    /// Serves one capability of <paramref name="deploymentId"/> with a client of type <typeparamref name="TClient"/>:
+    /// <see cref="IChatClient"/>, <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings to float embeddings,
+    /// <see cref="ISpeechToTextClient"/>, <see cref="ITextToSpeechClient"/> or <see cref="IRerankingClient"/>.
+    /// </summary>
+    public AiComplianceBuilder AddDeploymentClient<TClient>(string deploymentId, Func<IServiceProvider, ProviderDeployment, TClient> factory)
+        where TClient : class
+    {
+        Clients.Add(deploymentId, factory);
+        return this;
+    }
+
+    /// <summary>Serves one capability of every deployment of <paramref name="provider"/> with a client of type <typeparamref name="TClient"/>, built per deployment.</summary>
+    public AiComplianceBuilder AddProviderClient<TClient>(ProviderKind provider, Func<IServiceProvider, ProviderDeployment, TClient> factory)
+        where TClient : class
+    {
+        Clients.Add(provider, factory);
+        return this;
+    }
+
+    /// <summary>
+    /// Serves every capability of every deployment with a simulated client (for demos, tests and local runs), sharing one
+    /// <see cref="SimulationOptions"/> that is also registered so the host can inject outages at run time. The name is the
+    /// opt-in: without this call a simulated client stops the host. Audit records of requests they serve say simulated.
+    /// A deployment that also has a real client stops the host (two clients).
+    /// </summary>
+    public AiComplianceBuilder AddSimulatedClientsForDemosAndTests(Action<SimulationOptions>? configure = null)
+    {
+        var simulation = new SimulationOptions();
+        configure?.Invoke(simulation);
+        Services.TryAddSingleton(simulation);
+        Clients.AddSimulatedClientsForDemosAndTests();
+        return this;
+    }
+
+    /// <summary>
+    /// Serves each deployment that has a keyed client in the host's services under its id (for example
+    /// <c>services.AddKeyedChatClient("azure-openai-eu", ...)</c>) with that client, for every capability.
+    /// </summary>
+    public AiComplianceBuilder AddKeyedServiceClients()
+    {
+        Clients.AddKeyedServiceClients();
+        return this;
+    }
+
+    /// <summary>Replaces how clients' exceptions are classified (transient, permanent, refusal); see <see cref="ProviderFailureClassifier"/>.</summary>
+    public AiComplianceBuilder UseFailureClassifier(IProviderFailureClassifier classifier)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        Services.Replace(ServiceDescriptor.Singleton(classifier));
+        return this;
+    }
 }

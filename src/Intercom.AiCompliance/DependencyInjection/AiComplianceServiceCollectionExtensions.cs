@@ -69,6 +69,12 @@ public static class AiComplianceServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, AiComplianceOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, AuditOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new DeploymentClientRegistry());
+        services.TryAddSingleton<IProviderFailureClassifier>(ProviderFailureClassifier.Default);
+
+        // Building the router at start builds every deployment's clients and checks them: a deployment with no client,
+        // two, or a simulated one without the opt-in stops the host, naming the deployment.
+        services.AddOptions<RouterStartCheck>().Configure<ProviderRouter>((_, _) => { }).ValidateOnStart();
         services.TryAddSingleton<IWorkspaceProfileStore, ConfigurationWorkspaceProfileStore>();
         // The services below read the options through the monitor, which the start-up validation also uses: the section
         // is read and validated once at start rather than once per accessor.
@@ -102,7 +108,7 @@ public static class AiComplianceServiceCollectionExtensions
         services.TryAddSingleton<ITrainingConsentLedger>(sp => new TrainingConsentLedger(sp.GetRequiredService<IConsentEventStore>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ProviderRouter(
             sp.GetRequiredService<RoutingPlanner>(),
-            sp.GetServices<IProviderAdapter>(),
+            sp.GetRequiredService<DeploymentClientRegistry>(),
             sp.GetRequiredService<IWorkspaceProfileStore>(),
             sp.GetRequiredService<AuditTrail>(),
             sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Router,
@@ -110,10 +116,14 @@ public static class AiComplianceServiceCollectionExtensions
             sp.GetService<ILogger<ProviderRouter>>(),
             sp.GetService<ITrainingDataSink>() is { } sink
                 ? new TrainingGate(sp.GetRequiredService<ITrainingConsentLedger>(), sink, null, sp.GetRequiredService<TimeProvider>())
-                : null));
+                : null,
+            sp,
+            sp.GetService<IProviderFailureClassifier>()));
         services.TryAddSingleton<IProviderRouter>(sp => sp.GetRequiredService<ProviderRouter>());
         return marker;
     }
+
+    private sealed class RouterStartCheck;
 
     private sealed class Marker
     {

@@ -1,16 +1,14 @@
 namespace Intercom.AiCompliance.Providers;
 
 /// <summary>
-/// A failed provider call, as an adapter reports it. Its message must not contain Input, Output or secrets:
+/// A failed provider call, as a client reports it. Its message must not contain Input, Output or secrets:
 /// describe the failure (status, kind), never the content.
 /// </summary>
 /// <remarks>
 /// The router keeps only <see cref="Kind"/>, <see cref="StatusCode"/>, <see cref="RetryAfter"/> and the type name
 /// (as an <see cref="Routing.AttemptFailure"/>); it never passes this exception, its message or its inner exception
-/// on to callers, logs, traces or the audit trail. Any other exception an adapter throws is classified the same way:
-/// <see cref="OperationCanceledException"/> or <see cref="TimeoutException"/> while the caller has not cancelled
-/// (for example <c>HttpClient.Timeout</c>) is a transient timeout, <see cref="System.Net.Http.HttpRequestException"/>
-/// a transient connection failure, and anything else an unclassified error that stops the request.
+/// on to callers, logs, traces or the audit trail. Other exceptions a client throws (an SDK's, <c>HttpRequestException</c>,
+/// timeouts) are classified by the registered <see cref="IProviderFailureClassifier"/>; see <see cref="ProviderFailureClassifier"/>.
 /// </remarks>
 public sealed class ProviderException : Exception
 {
@@ -41,7 +39,7 @@ public sealed class ProviderException : Exception
     public bool IsTransient => Kind is ProviderFailureKind.Timeout or ProviderFailureKind.RateLimited
         or ProviderFailureKind.ServerError or ProviderFailureKind.ConnectionFailure;
 
-    /// <summary>Maps an HTTP status code to a failure kind, as a real adapter would.</summary>
+    /// <summary>Maps an HTTP status code to a failure kind, as a real client would.</summary>
     public static ProviderFailureKind KindForStatus(int statusCode) => statusCode switch
     {
         408 => ProviderFailureKind.Timeout,

@@ -10,6 +10,9 @@ public abstract record AiOutput
     {
     }
 
+    /// <summary>The tokens the provider reported for this call, when it reported any; the audit record keeps the counts.</summary>
+    public virtual UsageDetails? Usage { get; init; }
+
     /// <summary>Feeds the output's content into a keyed digest for the audit trail.</summary>
     internal abstract void AppendTo(IncrementalHash hash);
 
@@ -23,6 +26,13 @@ public abstract record AiOutput
 /// <param name="Response">The response.</param>
 public sealed record ChatOutput(ChatResponse Response) : AiOutput
 {
+    /// <inheritdoc/>
+    public override UsageDetails? Usage
+    {
+        get => Response.Usage;
+        init => Response.Usage = value;
+    }
+
     internal override void AppendTo(IncrementalHash hash)
     {
         // Every part of every message: an answer with an image or a tool call digests by all of it, not its text alone.

@@ -79,7 +79,7 @@ public sealed record ChatPayload(IReadOnlyList<ChatMessage> Messages, ChatOption
 
 /// <summary>Text to speak.</summary>
 /// <param name="Text">What to say.</param>
-/// <param name="Voice">A voice name; adapters fall back to their default.</param>
+/// <param name="Voice">A voice name; clients fall back to their default.</param>
 public sealed record SpeechSynthesisPayload(string Text, string? Voice = null) : AiPayload
 {
     /// <inheritdoc/>

@@ -11,6 +11,12 @@ public sealed record AiResponse
     /// <summary>The deployment that served the request.</summary>
     public required ProviderDeployment ServedBy { get; init; }
 
+    /// <summary>The type name of the M.E.AI client that served it (as registered for the deployment).</summary>
+    public required string ServedByClient { get; init; }
+
+    /// <summary>Whether a simulated client served it (only possible where the host opted in, for demos and tests).</summary>
+    public bool Simulated { get; init; }
+
     /// <summary>The regions where that deployment may have processed the Input.</summary>
     public IReadOnlyList<Region> ProcessedIn => ServedBy.ProcessingRegions;
 

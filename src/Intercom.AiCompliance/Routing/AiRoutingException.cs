@@ -4,9 +4,9 @@ namespace Intercom.AiCompliance.Routing;
 
 /// <summary>
 /// The base of the router's typed refusals and failures. Messages are built only from catalogue and policy facts,
-/// never from request content, so they are safe to log. No exception of the package keeps a provider's or adapter's
+/// never from request content, so they are safe to log. No exception of the package keeps a provider's or client's
 /// exception as its inner exception: what is known about a failed attempt travels as an <see cref="AttemptFailure"/>
-/// (type name and codes only), because an adapter's exception may quote the prompt.
+/// (type name and codes only), because a client's exception may quote the prompt.
 /// </summary>
 public abstract class AiRoutingException : Exception
 {
@@ -69,7 +69,7 @@ public sealed class ProviderRefusalException : AiRoutingException
         Failure = failure;
     }
 
-    /// <summary>The refusal as the adapter reported it: exception type, failure kind and status code, never its message.</summary>
+    /// <summary>The refusal as the client reported it: exception type, failure kind and status code, never its message.</summary>
     public AttemptFailure Failure { get; }
 
     /// <summary>The deployment that refused.</summary>
@@ -96,7 +96,7 @@ public sealed class AllCandidatesFailedException : AiRoutingException
     public IReadOnlyList<RouteAttempt> Attempts { get; }
 
     /// <summary>
-    /// The last failed call, when there was one: exception type, failure kind and status code. The adapter's exception
+    /// The last failed call, when there was one: exception type, failure kind and status code. The client's exception
     /// itself is never kept, because its message may hold content.
     /// </summary>
     public AttemptFailure? LastFailure { get; }
@@ -120,12 +120,51 @@ public sealed class AllCandidatesFailedException : AiRoutingException
 /// its codes. Never the exception object, its message or its inner exceptions, which may quote the prompt.
 /// </summary>
 /// <param name="DeploymentId">The deployment called.</param>
-/// <param name="ExceptionType">The adapter exception's type name, such as <c>ProviderException</c> or <c>TaskCanceledException</c>.</param>
+/// <param name="ExceptionType">The client exception's type name, such as <c>ProviderException</c> or <c>TaskCanceledException</c>.</param>
 /// <param name="Kind">How the router classified the failure; <see langword="null"/> when it could not (an unclassified error, which stops the request).</param>
-/// <param name="StatusCode">The HTTP status the adapter reported, when there was one.</param>
+/// <param name="StatusCode">The HTTP status the client reported, when there was one.</param>
 public sealed record AttemptFailure(string DeploymentId, string ExceptionType, Providers.ProviderFailureKind? Kind, int? StatusCode)
 {
     /// <inheritdoc/>
     public override string ToString() =>
         $"{DeploymentId}: {ExceptionType}{(Kind is { } k ? $" ({k})" : " (unclassified)")}{(StatusCode is { } s ? $" HTTP {s}" : "")}";
+}
+
+/// <summary>
+/// A streamed answer failed after its first update had reached the caller. It was not failed over (the caller already
+/// holds part of one deployment's answer); <see cref="UpdatesDelivered"/> and <see cref="CharactersDelivered"/> say how
+/// much was delivered. The audit record says <c>Partial</c>.
+/// </summary>
+public sealed class StreamInterruptedException : AiRoutingException
+{
+    internal StreamInterruptedException(RejectionReason reason, string deploymentId, int updatesDelivered, long charactersDelivered, AttemptFailure? failure, string auditEventId)
+        : base($"The stream from deployment '{deploymentId}' ended early ({reason.Code}) after {updatesDelivered} update(s) and {charactersDelivered} character(s) were delivered; it was not failed over, because part of the answer had already been delivered.",
+            reason, auditEventId)
+    {
+        DeploymentId = deploymentId;
+        UpdatesDelivered = updatesDelivered;
+        CharactersDelivered = charactersDelivered;
+        Failure = failure;
+    }
+
+    /// <summary>The deployment that was streaming.</summary>
+    public string DeploymentId { get; }
+
+    /// <summary>How many updates reached the caller before the stream ended.</summary>
+    public int UpdatesDelivered { get; }
+
+    /// <summary>How many characters of text reached the caller before the stream ended.</summary>
+    public long CharactersDelivered { get; }
+
+    /// <summary>The failure, when the client reported one: exception type, kind and status, never its message.</summary>
+    public AttemptFailure? Failure { get; }
+
+    /// <summary>The reason code when the gap between two updates exceeded the idle timeout.</summary>
+    public static RejectionReason IdleTimeout { get; } = new("stream-idle-timeout");
+
+    /// <summary>The reason code when the total deadline passed mid-stream.</summary>
+    public static RejectionReason DeadlineExceeded { get; } = new("stream-deadline-exceeded");
+
+    /// <summary>The reason code when the client failed mid-stream.</summary>
+    public static RejectionReason ProviderFailed { get; } = new("stream-provider-failed");
 }

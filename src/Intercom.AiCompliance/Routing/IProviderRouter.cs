@@ -21,7 +21,7 @@ public interface IProviderRouter
     /// <remarks>
     /// Once an attempt has succeeded the request has succeeded: a caller that cancels after that still gets the
     /// response, and the record names the deployment that served. Exceptions never carry request content, and never
-    /// an adapter's exception: a failed attempt is described by <see cref="AttemptFailure"/>.
+    /// a client's exception: a failed attempt is described by <see cref="AttemptFailure"/>.
     /// </remarks>
     /// <exception cref="RequestRefusedException">The request itself was refused; nothing was sent.</exception>
     /// <exception cref="NoCompliantRouteException">No deployment keeps every promise; nothing was sent.</exception>
@@ -33,4 +33,11 @@ public interface IProviderRouter
     /// failure is the inner exception.
     /// </exception>
     Task<AiResponse> SendAsync(AiRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams a chat answer from the best compliant deployment: failover inside the plan only until the first update
+    /// has reached the caller, never after; exactly one audit record when the stream ends, however it ends.
+    /// </summary>
+    /// <exception cref="StreamInterruptedException">The stream failed after its first update; it was not failed over.</exception>
+    IAsyncEnumerable<Microsoft.Extensions.AI.ChatResponseUpdate> SendStreamingAsync(AiRequest request, CancellationToken cancellationToken = default);
 }

@@ -16,7 +16,7 @@ public sealed partial class ProviderRouter
     /// </summary>
     internal const string TrainingDecidedAfterRecord = "decided-after-record";
 
-    private AuditRecord BuildRecord(Run run, AuditOutcome outcome, string? outcomeReason, ProviderDeployment? served, string inputDigest, string? outputDigest)
+    private AuditRecord BuildRecord(Run run, AuditOutcome outcome, string? outcomeReason, ProviderDeployment? served, string inputDigest, string? outputDigest, Microsoft.Extensions.AI.UsageDetails? usage)
     {
         var request = run.Request;
         var profile = run.Profile;
@@ -64,6 +64,10 @@ public sealed partial class ProviderRouter
             Outcome = outcome,
             OutcomeReason = outcomeReason,
             ServedBy = served?.Id,
+            ServedByClient = served is null ? null : run.ServedClient?.Name,
+            Simulated = served is not null && run.ServedClient is { Simulated: true } ? true : null,
+            InputTokens = usage?.InputTokenCount,
+            OutputTokens = usage?.OutputTokenCount,
             InputDigest = inputDigest,
             OutputDigest = outputDigest,
         };
@@ -134,6 +138,9 @@ public sealed partial class ProviderRouter
         public Lane? Lane { get; set; }
 
         public ProviderDeployment? Served { get; set; }
+
+        /// <summary>The client that served, once an attempt succeeded.</summary>
+        public DeploymentClients.Served? ServedClient { get; set; }
 
         /// <summary>Whether the current attempt's timeout is the time left before the total deadline, not the attempt timeout.</summary>
         public bool AttemptCutByDeadline { get; set; }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http;
 using System.Security.Cryptography;
 using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
@@ -38,20 +37,35 @@ public sealed partial class ProviderRouter : IProviderRouter
     private readonly System.Collections.Concurrent.ConcurrentQueue<IncrementalHash> _hmacPool = new();
     private static readonly int HmacPoolSize = Environment.ProcessorCount * 4;
 
-    /// <summary>Creates a router. Every provider kind in the catalogue must have an adapter.</summary>
-    /// <exception cref="InvalidOperationException">A provider in the catalogue has no adapter; the message names it.</exception>
+    /// <summary>
+    /// Creates a router. Every deployment in the catalogue must have exactly one client for each capability it declares
+    /// (see <see cref="DeploymentClientRegistry"/>); the clients are built here.
+    /// </summary>
+    /// <param name="planner">The planner over the catalogue and the rules.</param>
+    /// <param name="clients">Which M.E.AI client serves each deployment.</param>
+    /// <param name="profiles">The workspaces' compliance profiles.</param>
+    /// <param name="audit">The audit trail.</param>
+    /// <param name="options">Timeouts, retries, breakers and limits.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The logger (never given content).</param>
+    /// <param name="trainingGate">The training gate, when the host has a training sink.</param>
+    /// <param name="services">The host's services, handed to client factories.</param>
+    /// <param name="failureClassifier">What clients' exceptions mean; default <see cref="ProviderFailureClassifier.Default"/>.</param>
+    /// <exception cref="InvalidOperationException">A deployment has no client, or two, for a capability it declares, or a simulated one without the opt-in; the message names it.</exception>
     public ProviderRouter(
         RoutingPlanner planner,
-        IEnumerable<IProviderAdapter> adapters,
+        DeploymentClientRegistry clients,
         IWorkspaceProfileStore profiles,
         AuditTrail audit,
         ProviderRouterOptions? options = null,
         TimeProvider? timeProvider = null,
         ILogger<ProviderRouter>? logger = null,
-        TrainingGate? trainingGate = null)
+        TrainingGate? trainingGate = null,
+        IServiceProvider? services = null,
+        IProviderFailureClassifier? failureClassifier = null)
     {
         ArgumentNullException.ThrowIfNull(planner);
-        ArgumentNullException.ThrowIfNull(adapters);
+        ArgumentNullException.ThrowIfNull(clients);
         ArgumentNullException.ThrowIfNull(profiles);
         ArgumentNullException.ThrowIfNull(audit);
         _planner = planner;
@@ -62,29 +76,28 @@ public sealed partial class ProviderRouter : IProviderRouter
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency;
         _training = trainingGate;
+        _classifier = failureClassifier ?? ProviderFailureClassifier.Default;
         _digestKey = _options.AuditDigestKey is { Length: > 0 } key ? DecodeKey(key) : RandomNumberGenerator.GetBytes(32);
 
-        var byKind = new Dictionary<ProviderKind, IProviderAdapter>();
-        foreach (var a in adapters)
-        {
-            byKind.TryAdd(a.Provider, a);
-        }
-
+        var resolved = clients.Resolve(planner.Catalog, services ?? NoServices.Instance);
         var registry = new ResiliencePipelineRegistry<string>();
         _lanes = new Dictionary<string, Lane>(StringComparer.OrdinalIgnoreCase);
         foreach (var d in planner.Catalog.Deployments)
         {
-            if (!byKind.TryGetValue(d.Provider, out var adapter))
-            {
-                throw new InvalidOperationException(
-                    $"Deployment '{d.Id}' uses provider {d.Provider}, but no adapter for {d.Provider} is registered: add one (builder.AddAdapter) or remove the deployment.");
-            }
-
             var state = new CircuitBreakerStateProvider();
             var clock = new BreakClock();
             registry.TryAddBuilder(d.Id, (builder, _) => ConfigurePipeline(builder, state, clock));
-            _lanes[d.Id] = new Lane(d, adapter, registry.GetPipeline(d.Id), state, clock, string.Join("+", d.ProcessingRegions));
+            _lanes[d.Id] = new Lane(d, resolved[d.Id], registry.GetPipeline(d.Id), state, clock, string.Join("+", d.ProcessingRegions));
         }
+    }
+
+    private readonly IProviderFailureClassifier _classifier;
+
+    private sealed class NoServices : IServiceProvider
+    {
+        public static readonly NoServices Instance = new();
+
+        public object? GetService(Type serviceType) => null;
     }
 
     /// <summary>The planner this router uses.</summary>
@@ -129,28 +142,11 @@ public sealed partial class ProviderRouter : IProviderRouter
 
         try
         {
-            var profile = await _profiles.FindAsync(request.WorkspaceId, cancellationToken).ConfigureAwait(false);
-            run.Profile = profile;
-            if (profile is null)
-            {
-                throw new RequestRefusedException([UnknownWorkspace], run.EventId);
-            }
-
-            var plan = _planner.Plan(request, profile, run.StartedUtc);
-            run.Plan = plan;
-            if (plan.RequestViolations.Count > 0)
-            {
-                throw new RequestRefusedException(plan.RequestViolations, run.EventId);
-            }
-
-            if (plan.Candidates.Count == 0)
-            {
-                throw new NoCompliantRouteException(plan, run.EventId);
-            }
+            await PrepareAsync(run).ConfigureAwait(false);
 
             // Once an attempt has succeeded the request has succeeded: nothing after this line awaits the caller's
             // token, so a caller that cancels now still gets (and the record still names) the deployment that served.
-            output = await ExecuteAsync(run).ConfigureAwait(false);
+            output = await ExecuteAsync(run, InvokeClient).ConfigureAwait(false);
             outcome = AuditOutcome.Succeeded;
         }
         catch (AiRoutingException ex)
@@ -167,7 +163,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // A fresh exception: the one caught may have come from an adapter, and its message from anywhere.
+            // A fresh exception: the one caught may have come from a client, and its message from anywhere.
             failure = new OperationCanceledException("The caller cancelled the request.", cancellationToken);
             outcome = AuditOutcome.Cancelled;
             outcomeReason = "cancelled";
@@ -186,7 +182,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         if (auditing)
         {
             var record = BuildRecord(run, outcome, outcomeReason, served, inputDigest,
-                outcome == AuditOutcome.Succeeded ? Digest(output!.AppendTo) : null);
+                outcome == AuditOutcome.Succeeded ? Digest(output!.AppendTo) : null, output?.Usage);
             try
             {
                 await _audit.AppendAsync(record).ConfigureAwait(false);
@@ -240,6 +236,8 @@ public sealed partial class ProviderRouter : IProviderRouter
         {
             Output = output!,
             ServedBy = served,
+            ServedByClient = run.ServedClient!.Name,
+            Simulated = run.ServedClient.Simulated,
             Attempts = run.Attempts,
             PolicyFingerprint = run.Plan!.PolicyFingerprint,
             AuditEventId = run.EventId,
@@ -248,7 +246,45 @@ public sealed partial class ProviderRouter : IProviderRouter
 
     // The total deadline needs no timer of its own: each attempt's timeout is capped at the time left, retries
     // that could not finish in time are not started, and the walk stops once no time is left.
-    private async Task<AiOutput> ExecuteAsync(Run run)
+    /// <summary>Looks up the profile and plans; throws the refusal when the request or every deployment is refused.</summary>
+    private async ValueTask PrepareAsync(Run run)
+    {
+        var profile = await _profiles.FindAsync(run.Request.WorkspaceId, run.CallerToken).ConfigureAwait(false);
+        run.Profile = profile;
+        if (profile is null)
+        {
+            throw new RequestRefusedException([UnknownWorkspace], run.EventId);
+        }
+
+        var plan = _planner.Plan(run.Request, profile, run.StartedUtc);
+        run.Plan = plan;
+        if (plan.RequestViolations.Count > 0)
+        {
+            throw new RequestRefusedException(plan.RequestViolations, run.EventId);
+        }
+
+        if (plan.Candidates.Count == 0)
+        {
+            throw new NoCompliantRouteException(plan, run.EventId);
+        }
+    }
+
+    private static (AuditOutcome Outcome, string Reason, Exception Failure) Describe(Exception ex, CancellationToken callerToken) => ex switch
+    {
+        RequestRefusedException r => (AuditOutcome.RequestRefused, r.Reason.Code, ex),
+        NoCompliantRouteException r => (AuditOutcome.NoCompliantRoute, r.Reason.Code, ex),
+        ProviderRefusalException r => (AuditOutcome.ProviderRefused, r.Reason.Code, ex),
+        AiRoutingException r => (AuditOutcome.AllCandidatesFailed, r.Reason.Code, ex),
+        // A fresh exception: the one caught may have come from a client, and its message from anywhere.
+        OperationCanceledException when callerToken.IsCancellationRequested =>
+            (AuditOutcome.Cancelled, "cancelled", new OperationCanceledException("The caller cancelled the request.", callerToken)),
+        _ => (AuditOutcome.Error, "unexpected-" + ex.GetType().Name, ex),
+    };
+
+    private static readonly Func<DeploymentClients, Run, CancellationToken, ValueTask<AiOutput>> InvokeClient =
+        static (clients, run, ct) => clients.InvokeAsync(run.Request.Payload, ct);
+
+    private async Task<T> ExecuteAsync<T>(Run run, Func<DeploymentClients, Run, CancellationToken, ValueTask<T>> call)
     {
         var plan = run.Plan!;
         run.DeadlineAt = _time.GetTimestamp() + (long)(_options.TotalDeadline.Ticks / _ticksPerTimestamp);
@@ -282,8 +318,9 @@ public sealed partial class ProviderRouter : IProviderRouter
             context.Properties.Set(RunKey, run);
             try
             {
-                var output = await lane.Pipeline.ExecuteAsync(static (ctx, r) => r.Router.AttemptAsync(ctx, r), context, run).ConfigureAwait(false);
+                var output = await lane.Pipeline.ExecuteAsync(static (ctx, s) => s.run.Router.AttemptAsync(ctx, s.run, s.call), context, (run, call)).ConfigureAwait(false);
                 run.Served = lane.Deployment;
+                run.ServedClient = lane.Clients.For(run.Request.Capability);
                 return output;
             }
             catch (CandidateNotCompliantException)
@@ -338,7 +375,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             }
             catch (Exception ex)
             {
-                // Something outside the adapter call failed (a host rule, the pipeline): keep its type, never the object.
+                // Something outside the client call failed (a host rule, the pipeline): keep its type, never the object.
                 throw new AllCandidatesFailedException(AllCandidatesFailedException.PermanentError,
                     $"Deployment '{lane.Deployment.Id}' failed with an unclassified {ex.GetType().Name}; the request was stopped.",
                     run.Attempts, run.EventId, new AttemptFailure(lane.Deployment.Id, ex.GetType().Name, null, null));
@@ -354,7 +391,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             run.Attempts, run.EventId, last);
     }
 
-    private async ValueTask<AiOutput> AttemptAsync(ResilienceContext context, Run run)
+    private async ValueTask<T> AttemptAsync<T>(ResilienceContext context, Run run, Func<DeploymentClients, Run, CancellationToken, ValueTask<T>> call)
     {
         var lane = run.Lane!;
         var deployment = lane.Deployment;
@@ -381,7 +418,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         AttemptFailedException failed;
         try
         {
-            var output = await lane.Adapter.InvokeAsync(deployment, run.Request.Payload, context.CancellationToken).ConfigureAwait(false);
+            var output = await call(lane.Clients, run, context.CancellationToken).ConfigureAwait(false);
             run.Add(lane, AttemptOutcome.Succeeded, null, startedAt, _time.GetElapsedTime(start));
             run.Served = deployment;
             return output;
@@ -391,11 +428,11 @@ public sealed partial class ProviderRouter : IProviderRouter
             run.Add(lane, AttemptOutcome.Cancelled, null, startedAt, _time.GetElapsedTime(start));
             throw new OperationCanceledException("The caller cancelled the request.", run.CallerToken);
         }
-#pragma warning disable CA1031 // Every adapter failure is classified here and replaced by a content-free one.
+#pragma warning disable CA1031 // Every client failure is classified here and replaced by a content-free one.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            failed = Classify(ex, deployment.Id, context.CancellationToken.IsCancellationRequested && run.AttemptCutByDeadline);
+            failed = Classify(ex, deployment.Id, context.CancellationToken.IsCancellationRequested && run.AttemptCutByDeadline, context.CancellationToken.IsCancellationRequested);
         }
 
         var f = failed.Failure;
@@ -405,38 +442,46 @@ public sealed partial class ProviderRouter : IProviderRouter
     }
 
     /// <summary>
-    /// Turns whatever an adapter threw into a content-free failure the pipeline can count. The original exception is
+    /// Turns whatever a client threw into a content-free failure the pipeline can count. The original exception is
     /// dropped here: only its type name, kind and status code go on.
     /// </summary>
-    private static AttemptFailedException Classify(Exception ex, string deploymentId, bool cutByDeadline)
+    private AttemptFailedException Classify(Exception ex, string deploymentId, bool cutByDeadline, bool timedOut)
     {
         var type = ex.GetType().Name;
-        if (cutByDeadline && ex is OperationCanceledException or TimeoutException or ProviderException { IsTransient: true })
+        ProviderFailure classified;
+        if (timedOut && ex is OperationCanceledException)
         {
-            // The request's own total deadline ended the attempt (however the adapter reported it): not the
-            // deployment's fault, so not counted against it.
-            return new(new AttemptFailure(deploymentId, type, ProviderFailureKind.Timeout, (ex as ProviderException)?.StatusCode), AttemptOutcome.Cancelled, false, null, true);
+            // Our own attempt timeout cancelled the call: the deployment was too slow.
+            classified = new ProviderFailure(ProviderFailureKind.Timeout);
+        }
+        else
+        {
+            try
+            {
+                classified = _classifier.Classify(ex);
+            }
+#pragma warning disable CA1031 // A host classifier that fails leaves the failure unknown, which stops the request.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                classified = new ProviderFailure(null);
+            }
         }
 
-        switch (ex)
+        if (cutByDeadline && (classified.IsTransient || ex is OperationCanceledException or TimeoutException))
         {
-            case ProviderException p:
-                var outcome = p.Kind switch
-                {
-                    ProviderFailureKind.ContentPolicyRefusal => AttemptOutcome.Refused,
-                    _ when p.IsTransient => AttemptOutcome.TransientFailure,
-                    _ => AttemptOutcome.PermanentFailure,
-                };
-                return new(new AttemptFailure(deploymentId, type, p.Kind, p.StatusCode), outcome, p.IsTransient, p.RetryAfter, false);
-            case OperationCanceledException or TimeoutException:
-                // The attempt timeout, or a client-side timeout (HttpClient throws TaskCanceledException with an inner
-                // TimeoutException) while the caller had not cancelled: the deployment was too slow. Transient.
-                return new(new AttemptFailure(deploymentId, type, ProviderFailureKind.Timeout, null), AttemptOutcome.TransientFailure, true, null, false);
-            case HttpRequestException h:
-                return new(new AttemptFailure(deploymentId, type, ProviderFailureKind.ConnectionFailure, (int?)h.StatusCode), AttemptOutcome.TransientFailure, true, null, false);
-            default:
-                return new(new AttemptFailure(deploymentId, type, null, null), AttemptOutcome.PermanentFailure, false, null, false);
+            // The request's own total deadline ended the attempt (however the client reported it): not the
+            // deployment's fault, so not counted against it.
+            return new(new AttemptFailure(deploymentId, type, ProviderFailureKind.Timeout, classified.StatusCode), AttemptOutcome.Cancelled, false, null, true);
         }
+
+        var outcome = classified.Kind switch
+        {
+            ProviderFailureKind.ContentPolicyRefusal => AttemptOutcome.Refused,
+            _ when classified.IsTransient => AttemptOutcome.TransientFailure,
+            _ => AttemptOutcome.PermanentFailure,
+        };
+        return new(new AttemptFailure(deploymentId, type, classified.Kind, classified.StatusCode), outcome, classified.IsTransient, classified.RetryAfter, false);
     }
 
     private static readonly ResiliencePropertyKey<Run> RunKey = new("aicompliance.run");
@@ -574,7 +619,7 @@ public sealed partial class ProviderRouter : IProviderRouter
     /// <summary>The circuit state of one deployment's breaker (for tests and diagnostics).</summary>
     internal CircuitState CircuitStateOf(string deploymentId) => _lanes[deploymentId].Circuit.CircuitState;
 
-    private sealed record Lane(ProviderDeployment Deployment, IProviderAdapter Adapter, ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit, BreakClock Clock, string Regions)
+    private sealed record Lane(ProviderDeployment Deployment, DeploymentClients Clients, ResiliencePipeline Pipeline, CircuitBreakerStateProvider Circuit, BreakClock Clock, string Regions)
     {
         /// <summary>
         /// Whether to pass over this deployment without a call: its circuit is isolated, or open and its break not yet
@@ -605,7 +650,7 @@ public sealed partial class ProviderRouter : IProviderRouter
     private sealed class DeadlineReachedException : Exception;
 
     /// <summary>
-    /// An adapter failure as the pipeline sees it: classified, and holding no part of the original exception. It has no
+    /// A client failure as the pipeline sees it: classified, and holding no part of the original exception. It has no
     /// inner exception and a fixed message, so Polly's BrokenCircuitException (which keeps the breaking exception)
     /// cannot carry content either.
     /// </summary>

@@ -37,6 +37,13 @@ public sealed class ProviderRouterOptions
     /// <summary>Retry settings, per deployment.</summary>
     public RetrySettings Retry { get; set; } = new();
 
+    /// <summary>
+    /// The longest gap allowed between two updates of a streamed answer, once the first has arrived (the attempt timeout
+    /// bounds the wait for the first; the total deadline bounds the whole stream). Default 10 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:30:00")]
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Circuit-breaker settings, per deployment.</summary>
     public CircuitBreakerSettings CircuitBreaker { get; set; } = new();
 

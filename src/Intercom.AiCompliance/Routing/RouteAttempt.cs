@@ -19,10 +19,10 @@ public sealed record RouteAttempt(
     DateTimeOffset StartedAt,
     TimeSpan Duration)
 {
-    /// <summary>The type name of the exception the adapter threw, when a call failed; never its message.</summary>
+    /// <summary>The type name of the exception the client threw, when a call failed; never its message.</summary>
     public string? ExceptionType { get; init; }
 
-    /// <summary>The HTTP status the adapter reported, when a call failed with one.</summary>
+    /// <summary>The HTTP status the client reported, when a call failed with one.</summary>
     public int? StatusCode { get; init; }
 
     /// <summary>Whether the attempt called the provider (skips do not).</summary>

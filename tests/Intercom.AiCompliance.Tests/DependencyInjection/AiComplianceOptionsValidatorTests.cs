@@ -44,7 +44,7 @@ public class AiComplianceOptionsValidatorTests
     public async Task HostStart_TrainingSinkWithInMemoryConsentStore_FailsNamingTheFix()
     {
         var builder = Builder(Valid);
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseTrainingSink(new InMemoryTrainingDataSink()).AddSimulatedAdapters();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseTrainingSink(new InMemoryTrainingDataSink()).AddSimulatedClientsForDemosAndTests();
 
         var ex = await StartFails(builder.Build());
 
@@ -57,7 +57,7 @@ public class AiComplianceOptionsValidatorTests
     {
         var builder = Builder(Valid);
         builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"))
-            .UseTrainingSink(new InMemoryTrainingDataSink()).UseInMemoryConsentStoreForTestsAndDemos().AddSimulatedAdapters();
+            .UseTrainingSink(new InMemoryTrainingDataSink()).UseInMemoryConsentStoreForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         await host.StopAsync(cancellationToken);
@@ -69,7 +69,7 @@ public class AiComplianceOptionsValidatorTests
     {
         var builder = Builder(Valid);
         builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"))
-            .UseTrainingSink(new InMemoryTrainingDataSink()).UseConsentEventStore<DurableStandIn>().AddSimulatedAdapters();
+            .UseTrainingSink(new InMemoryTrainingDataSink()).UseConsentEventStore<DurableStandIn>().AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         await host.StopAsync(cancellationToken);
@@ -90,7 +90,7 @@ public class AiComplianceOptionsValidatorTests
             ("AiCompliance:Catalog:Deployments:0:SubprocessorLists:1", "eu"),
             ("AiCompliance:Catalog:Deployments:0:Endpoint", "https://x-swedencentral.openai.azure.com")]);
         builder.Logging.AddProvider(logs);
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedAdapters();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
 
         await host.StartAsync(cancellationToken);

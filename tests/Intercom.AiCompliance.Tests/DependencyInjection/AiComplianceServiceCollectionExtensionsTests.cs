@@ -5,6 +5,7 @@ using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Rules;
 using Intercom.AiCompliance.Tests.Helpers;
 using Intercom.AiCompliance.Workspaces;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,7 +33,7 @@ public class AiComplianceServiceCollectionExtensionsTests
     public async Task AddAiCompliance_FromConfiguration_RoutesWithDefaultCatalogueAndBoundProfiles()
     {
         var services = new ServiceCollection();
-        services.AddAiCompliance(Config(OneWorkspace()).GetSection("AiCompliance")).AddSimulatedAdapters();
+        services.AddAiCompliance(Config(OneWorkspace()).GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
         await using var provider = services.BuildServiceProvider();
 
         var router = provider.GetRequiredService<IProviderRouter>();
@@ -47,7 +48,7 @@ public class AiComplianceServiceCollectionExtensionsTests
         var services = new ServiceCollection();
         var config = Config(OneWorkspace());
         services.AddAiCompliance(config.GetSection("AiCompliance"));
-        services.AddAiCompliance(config.GetSection("AiCompliance")).AddSimulatedAdapters();
+        services.AddAiCompliance(config.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
         await using var provider = services.BuildServiceProvider();
 
         services.Count(d => d.ServiceType == typeof(IProviderRouter)).Should().Be(1);
@@ -56,55 +57,41 @@ public class AiComplianceServiceCollectionExtensionsTests
     }
 
     [Test]
-    public async Task AddAiCompliance_CustomRuleAndAdapter_ArePickedUp()
+    public async Task AddAiCompliance_CustomRuleAndChatClient_ArePickedUpAndTheRecordNamesTheClient()
     {
-        var adapter = new CountingAdapter();
+        var client = new CountingChatClient();
         var services = new ServiceCollection();
-        services.AddAiCompliance(Config(OneWorkspace("US")).GetSection("AiCompliance"))
+        services.AddAiCompliance(Config(
+                ("AiCompliance:Catalog:Deployments:0:Id", "claude-us"),
+                ("AiCompliance:Catalog:Deployments:0:Provider", "Anthropic"),
+                ("AiCompliance:Catalog:Deployments:0:Model", "claude"),
+                ("AiCompliance:Catalog:Deployments:0:Capabilities:0", "Chat"),
+                ("AiCompliance:Catalog:Deployments:0:ProcessingRegions:0", "US"),
+                ("AiCompliance:Catalog:Deployments:0:SubprocessorLists:0", "global"),
+                ("AiCompliance:Catalog:Deployments:0:Endpoint", "https://api.anthropic.com"),
+                ("AiCompliance:Catalog:Deployments:0:Attestations:0:Kind", "ZeroDataRetention"),
+                ("AiCompliance:Catalog:Deployments:0:Attestations:0:Reference", "Z"),
+                ("AiCompliance:Catalog:Deployments:0:Attestations:0:EffectiveFrom", "2025-01-01T00:00:00Z"),
+                ("AiCompliance:Catalog:Deployments:0:Attestations:1:Kind", "NoTraining"),
+                ("AiCompliance:Catalog:Deployments:0:Attestations:1:Reference", "N"),
+                ("AiCompliance:Catalog:Deployments:0:Attestations:1:EffectiveFrom", "2025-01-01T00:00:00Z"),
+                ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
+                ("AiCompliance:Workspaces:0:HostingRegion", "US"),
+                ("AiCompliance:Workspaces:0:ContractType", "Standard"),
+                ("AiCompliance:Workspaces:0:HandlesHealthData", "false")).GetSection("AiCompliance"))
             .AddRule(new OnlyProviderRule(ProviderKind.Anthropic))
-            .AddAdapter(adapter)
-            .AddSimulatedAdapters();
+            .AddChatClient("claude-us", client);
         await using var provider = services.BuildServiceProvider();
 
         var response = await provider.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"));
 
-        response.ServedBy.Provider.Should().Be(ProviderKind.Anthropic);
-        adapter.Calls.Should().Be(1, "the host's adapter registered first wins for its provider kind");
-        provider.GetRequiredService<RoutingPlanner>().Plan(Requests.Make("ws-1"), Requests.Profile("ws-1"), DateTimeOffset.UtcNow)
-            .Rejections.Should().Contain(r => r.Violations.Any(v => v.Reason.Code == "host.only-provider"));
-    }
-
-    [Test]
-    public async Task AddOpenAICompatibleAdapter_CallsTheConfiguredEndpoint()
-    {
-        using var server = new LocalHttpServer((_, _) => (200, """{"choices":[{"message":{"content":"hi"}}]}""", null));
-        var config = Config(
-            ("AiCompliance:Catalog:AllowLoopbackEndpoints", "true"),
-            ("AiCompliance:Catalog:Deployments:0:Id", "openai-local"),
-            ("AiCompliance:Catalog:Deployments:0:Provider", "OpenAI"),
-            ("AiCompliance:Catalog:Deployments:0:Model", "gpt-test"),
-            ("AiCompliance:Catalog:Deployments:0:Capabilities:0", "Chat"),
-            ("AiCompliance:Catalog:Deployments:0:ProcessingRegions:0", "US"),
-            ("AiCompliance:Catalog:Deployments:0:SubprocessorLists:0", "global"),
-            ("AiCompliance:Catalog:Deployments:0:Endpoint", server.BaseAddress),
-            ("AiCompliance:Catalog:Deployments:0:Attestations:0:Kind", "ZeroDataRetention"),
-            ("AiCompliance:Catalog:Deployments:0:Attestations:0:Reference", "Z"),
-            ("AiCompliance:Catalog:Deployments:0:Attestations:0:EffectiveFrom", "2025-01-01T00:00:00Z"),
-            ("AiCompliance:Catalog:Deployments:0:Attestations:1:Kind", "NoTraining"),
-            ("AiCompliance:Catalog:Deployments:0:Attestations:1:Reference", "N"),
-            ("AiCompliance:Catalog:Deployments:0:Attestations:1:EffectiveFrom", "2025-01-01T00:00:00Z"),
-            ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
-            ("AiCompliance:Workspaces:0:HostingRegion", "US"),
-            ("AiCompliance:Workspaces:0:ContractType", "Standard"),
-            ("AiCompliance:Workspaces:0:HandlesHealthData", "false"));
-        var services = new ServiceCollection();
-        services.AddAiCompliance(config.GetSection("AiCompliance")).AddOpenAICompatibleAdapter(_ => "sk-local");
-        await using var provider = services.BuildServiceProvider();
-
-        var response = await provider.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"));
-
-        response.ServedBy.Id.Should().Be("openai-local");
-        server.Requests.Single().Authorization.Should().Be("Bearer sk-local");
+        response.ServedBy.Id.Should().Be("claude-us");
+        response.ServedByClient.Should().Be(nameof(CountingChatClient));
+        response.Simulated.Should().BeFalse();
+        client.Calls.Should().Be(1, "the deployment's registered client is the one called");
+        var record = ((Intercom.AiCompliance.Audit.InMemoryAuditSink)provider.GetRequiredService<Intercom.AiCompliance.Audit.IAuditSink>()).Records.Single();
+        record.ServedByClient.Should().Be(nameof(CountingChatClient));
+        record.Simulated.Should().BeNull();
     }
 
     [Test]
@@ -113,7 +100,7 @@ public class AiComplianceServiceCollectionExtensionsTests
         var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
-        services.AddAiCompliance(Config(OneWorkspace("US")).GetSection("AiCompliance")).AddSimulatedAdapters();
+        services.AddAiCompliance(Config(OneWorkspace("US")).GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
         await using var provider = services.BuildServiceProvider();
 
         // Every default contract has expired by 2030, so the router must refuse: proof that it reads the DI clock.
@@ -148,7 +135,7 @@ public class AiComplianceServiceCollectionExtensionsTests
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2)));
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedAdapters();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
 
         var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>()).Which;
@@ -160,7 +147,7 @@ public class AiComplianceServiceCollectionExtensionsTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(OneWorkspace().Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2)));
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedAdapters();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
         await host.StartAsync();
         await host.StopAsync();
@@ -190,18 +177,25 @@ public class AiComplianceServiceCollectionExtensionsTests
             deployment.Provider == only ? null : new RuleViolation(new RejectionReason("host.only-provider"), Name, $"only {only} is allowed");
     }
 
-    private sealed class CountingAdapter : IProviderAdapter
+    private sealed class CountingChatClient : IChatClient
     {
         private int _calls;
 
         public int Calls => _calls;
 
-        public ProviderKind Provider => ProviderKind.Anthropic;
-
-        public ValueTask<AiOutput> InvokeAsync(ProviderDeployment deployment, AiPayload payload, CancellationToken cancellationToken)
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _calls);
-            return new(new ChatOutput(new Microsoft.Extensions.AI.ChatResponse(new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.Assistant, "ok"))));
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
         }
     }
 }

@@ -39,7 +39,7 @@ public class AuditOptionsValidatorTests
                 ("AiCompliance:Workspaces:0:ContractType", "Standard"),
                 ("AiCompliance:Workspaces:0:HandlesHealthData", "false"),
             }.Concat(FictionalContracts.ConfigurationPairs()).Concat(audit).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedAdapters();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
         return builder.Build();
     }
 

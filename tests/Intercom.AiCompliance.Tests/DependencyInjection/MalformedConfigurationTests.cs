@@ -26,7 +26,7 @@ public class MalformedConfigurationTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddJsonFile(Path.Combine(Folder, file), optional: false, reloadOnChange: false);
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName)).AddSimulatedAdapters();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName)).AddSimulatedClientsForDemosAndTests();
         return builder.Build();
     }
 

@@ -7,7 +7,7 @@ using Intercom.AiCompliance.Workspaces;
 
 namespace Intercom.AiCompliance.Tests.Helpers;
 
-/// <summary>A router over given deployments with a scripted spy adapter, an in-memory audit sink and a chosen clock.</summary>
+/// <summary>A router over given deployments with a scripted spy client per deployment, an in-memory audit sink and a chosen clock.</summary>
 public sealed class RouterFixture : IAsyncDisposable
 {
     public RouterFixture(
@@ -15,11 +15,11 @@ public sealed class RouterFixture : IAsyncDisposable
         TimeProvider? time = null,
         ProviderRouterOptions? options = null,
         IAuditSink? sink = null,
-        IEnumerable<IProviderAdapter>? adapters = null,
+        DeploymentClientRegistry? clients = null,
         params WorkspaceComplianceProfile[] profiles)
     {
         Time = time ?? new FakeTimeProvider();
-        var (scripted, shared) = ScriptedAdapter.ForEveryProvider(Time);
+        var (scripted, shared) = ScriptedClient.ForEveryProvider(Time);
         Spy = shared;
         Sink = sink ?? new InMemoryAuditSink();
         Trail = new AuditTrail(Sink, AuditKeys.Options());
@@ -30,14 +30,14 @@ public sealed class RouterFixture : IAsyncDisposable
         };
         Router = new ProviderRouter(
             new RoutingPlanner(ProviderCatalog.Create(deployments), ComplianceRuleSet.Default),
-            adapters ?? scripted, Profiles, Trail, Options, Time);
+            clients ?? scripted, Profiles, Trail, Options, Time);
     }
 
     public TimeProvider Time { get; }
 
     public FakeTimeProvider? FakeTime => Time as FakeTimeProvider;
 
-    public ScriptedAdapter.Shared Spy { get; }
+    public ScriptedClient.Shared Spy { get; }
 
     public IAuditSink Sink { get; }
 

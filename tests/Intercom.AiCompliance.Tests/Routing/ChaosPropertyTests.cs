@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using System.Collections.Concurrent;
 using FsCheck;
 using FsCheck.Fluent;
@@ -94,7 +95,7 @@ public class ChaosPropertyTests
         var simulation = new SimulationOptions { Seed = seed }.SetOutage(best.Id, clock.GetUtcNow() + outage);
         var sink = new InMemoryAuditSink();
         await using var trail = new AuditTrail(sink);
-        var router = new ProviderRouter(planner, SimulatedProviderAdapter.ForEveryProvider(simulation, clock),
+        var router = new ProviderRouter(planner, SimulatedClients.Registry(simulation, clock),
             new InMemoryWorkspaceProfileStore([profile]), trail, options, clock);
 
         // Requests arrive at random intervals, during the outage and after it.
@@ -170,8 +171,7 @@ public class ChaosPropertyTests
         var planner = new RoutingPlanner(catalog, ComplianceRuleSet.Default);
         var plan = planner.Plan(request, profile, clock.GetUtcNow());
         var calls = new ConcurrentQueue<(ProviderDeployment Deployment, DateTimeOffset At)>();
-        var adapters = SimulatedProviderAdapter.ForEveryProvider(simulation, clock)
-            .Select(a => (IProviderAdapter)new SpyingAdapter(a, clock, calls, () =>
+        var adapters = SimulatedClients.Registry(simulation, clock, (d, inner) => new SpyingChatClient(inner, d, clock, calls, () =>
             {
                 // Time passes during each call, so contracts expire between attempts.
                 clock.Advance(TimeSpan.FromSeconds(rng.Next(0, 3)));
@@ -179,8 +179,7 @@ public class ChaosPropertyTests
                 {
                     cts.Cancel();
                 }
-            }))
-            .ToArray();
+            }));
         var router = new ProviderRouter(planner, adapters, new InMemoryWorkspaceProfileStore([profile]), trail, options, clock);
 
         Exception? error = null;
@@ -225,15 +224,14 @@ public class ChaosPropertyTests
         }
     }
 
-    private sealed class SpyingAdapter(IProviderAdapter inner, TimeProvider clock, ConcurrentQueue<(ProviderDeployment, DateTimeOffset)> calls, Action afterRecord) : IProviderAdapter
+    private sealed class SpyingChatClient(IChatClient inner, ProviderDeployment deployment, TimeProvider clock, ConcurrentQueue<(ProviderDeployment, DateTimeOffset)> calls, Action afterRecord)
+        : DelegatingChatClient(inner)
     {
-        public ProviderKind Provider => inner.Provider;
-
-        public ValueTask<AiOutput> InvokeAsync(ProviderDeployment deployment, AiPayload payload, CancellationToken cancellationToken)
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             calls.Enqueue((deployment, clock.GetUtcNow()));
             afterRecord();
-            return inner.InvokeAsync(deployment, payload, cancellationToken);
+            return base.GetResponseAsync(messages, options, cancellationToken);
         }
     }
 }

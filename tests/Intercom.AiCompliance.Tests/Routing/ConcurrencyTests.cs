@@ -25,7 +25,7 @@ public class ConcurrencyTests
                 Enumerable.Range(0, 64).Select(i => Requests.Profile($"ws-{i}", (i % 3) switch { 0 => Region.US, 1 => Region.EU, _ => Region.AU }, hipaa: i % 5 == 0)));
             var router = new ProviderRouter(
                 new RoutingPlanner(FictionalContracts.DefaultCatalogue(), ComplianceRuleSet.Default),
-                SimulatedProviderAdapter.ForEveryProvider(simulation), profiles, trail,
+                SimulatedClients.Registry(simulation), profiles, trail,
                 new ProviderRouterOptions { Retry = { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) } });
 
             const int perCaller = 25;

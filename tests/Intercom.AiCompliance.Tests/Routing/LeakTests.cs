@@ -64,7 +64,7 @@ public class LeakTests
         var sink = new InMemoryAuditSink();
         await using var trail = new AuditTrail(sink);
         var profiles = new InMemoryWorkspaceProfileStore([Requests.Profile("ws-leak")]);
-        var (adapters, spy) = ScriptedAdapter.ForEveryProvider(TimeProvider.System);
+        var (adapters, spy) = ScriptedClient.ForEveryProvider(TimeProvider.System);
         var catalog = ProviderCatalog.Create([Deployments.Make("ok", resolution: 0.1), Deployments.Make("down", resolution: 0.9), Deployments.Make("refuser", ProviderKind.OpenAI, resolution: 0.5)]);
         var router = new ProviderRouter(new RoutingPlanner(catalog, ComplianceRuleSet.Default), adapters, profiles, trail,
             new ProviderRouterOptions { Retry = { BaseDelay = TimeSpan.Zero } }, TimeProvider.System, loggerFactory.CreateLogger<ProviderRouter>());
@@ -194,7 +194,7 @@ public class LeakTests
         var rng = new Random(seed);
         var sink = new InMemoryAuditSink();
         await using var trail = new AuditTrail(sink);
-        var (adapters, spy) = ScriptedAdapter.ForEveryProvider(TimeProvider.System);
+        var (adapters, spy) = ScriptedClient.ForEveryProvider(TimeProvider.System);
         var catalog = ProviderCatalog.Create([Deployments.Make("first", resolution: 0.9), Deployments.Make("second", resolution: 0.5)]);
         var options = new ProviderRouterOptions
         {

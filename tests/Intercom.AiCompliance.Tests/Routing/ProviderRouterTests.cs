@@ -252,10 +252,10 @@ public class ProviderRouterTests
     }
 
     [Test]
-    public void Constructor_ProviderWithoutAdapter_NamesDeploymentAndProvider()
+    public void Constructor_DeploymentWithoutClient_NamesDeploymentAndCapability()
     {
-        var act = () => new RouterFixture([Deployments.Make("v", ProviderKind.GoogleVertex)], adapters: []);
-        act.Should().Throw<InvalidOperationException>().WithMessage("*'v'*GoogleVertex*");
+        var act = () => new RouterFixture([Deployments.Make("v", ProviderKind.GoogleVertex)], clients: new DeploymentClientRegistry());
+        act.Should().Throw<InvalidOperationException>().WithMessage("*'v'*Chat*");
     }
 
     [Test]
@@ -273,7 +273,7 @@ public class ProviderRouterTests
     {
         var sink = new InMemoryAuditSink();
         await using var trail = new AuditTrail(sink);
-        var (adapters, spy) = ScriptedAdapter.ForEveryProvider(TimeProvider.System);
+        var (adapters, spy) = ScriptedClient.ForEveryProvider(TimeProvider.System);
         var router = new ProviderRouter(new RoutingPlanner(ProviderCatalog.Create([Deployments.Make("a")]), ComplianceRuleSet.Default),
             adapters, new BrokenStore(), trail);
 

@@ -69,7 +69,7 @@ public class AiComplianceTelemetryTests
         meters.Start();
         var sink = new Intercom.AiCompliance.Audit.InMemoryAuditSink();
         await using var trail = new Intercom.AiCompliance.Audit.AuditTrail(sink);
-        var (adapters, _) = ScriptedAdapter.ForEveryProvider(TimeProvider.System);
+        var (adapters, _) = ScriptedClient.ForEveryProvider(TimeProvider.System);
         var gate = new Intercom.AiCompliance.Training.TrainingGate(
             new Intercom.AiCompliance.Training.TrainingConsentLedger(new Intercom.AiCompliance.Training.InMemoryConsentEventStore()),
             new Intercom.AiCompliance.Training.InMemoryTrainingDataSink());

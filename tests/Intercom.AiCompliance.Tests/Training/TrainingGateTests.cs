@@ -24,14 +24,14 @@ public class TrainingGateTests
             AuditSink = audit ?? new InMemoryAuditSink();
             Trail = new AuditTrail(AuditSink, AuditKeys.Options());
             Profiles = new InMemoryWorkspaceProfileStore([Requests.Profile("ws")]);
-            var (adapters, spy) = ScriptedAdapter.ForEveryProvider(Clock);
+            var (adapters, spy) = ScriptedClient.ForEveryProvider(Clock);
             Spy = spy;
             Router = new ProviderRouter(new RoutingPlanner(ProviderCatalog.Create([Deployments.Make("a", region: Region.EU), Deployments.Make("b", region: Region.AU), Deployments.Make("c")]), ComplianceRuleSet.Default),
                 adapters, Profiles, Trail, options ?? new ProviderRouterOptions(), Clock, null, new TrainingGate(ledger ?? Ledger, sink ?? Sink, anonymizer, Clock));
             Router.TrainingDecided += (id, d) => Decisions[id] = d;
         }
 
-        public ScriptedAdapter.Shared Spy { get; }
+        public ScriptedClient.Shared Spy { get; }
 
         public System.Collections.Concurrent.ConcurrentDictionary<string, TrainingDecision> Decisions { get; } = new();
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Intercom.AiCompliance.Providers.Simulated;
 
 /// <summary>
-/// What the simulated adapters inject: latency, faults and outages, all driven by a seeded randomizer so a
+/// What the simulated clients inject: latency, faults and outages, all driven by a seeded randomizer so a
 /// scenario replays exactly.
 /// </summary>
 public sealed class SimulationOptions
@@ -39,7 +39,7 @@ public sealed class SimulationOptions
     public ConcurrentDictionary<string, bool> Outages { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Deployments that are down until an instant (on the adapter's clock): every call before it fails with a 503, and the
+    /// Deployments that are down until an instant (on the client's clock): every call before it fails with a 503, and the
     /// deployment is healthy again from then on, as after a real outage. Safe to change while running.
     /// </summary>
     public ConcurrentDictionary<string, DateTimeOffset> OutagesUntil { get; } = new(StringComparer.OrdinalIgnoreCase);
