@@ -27,6 +27,9 @@ public sealed class SqliteAuditSink : IAuditSink, IDisposable, IAsyncDisposable
     private readonly SqliteStore _store;
     private readonly bool _ownsStore;
     private AuditChainHead? _head;
+    private SqliteCommand? _insert;
+    private SqliteCommand? _begin;
+    private SqliteCommand? _commit;
 
     /// <summary>Stores the chain in <paramref name="store"/>, which the caller keeps and disposes.</summary>
     public SqliteAuditSink(SqliteStore store)
@@ -114,21 +117,58 @@ public sealed class SqliteAuditSink : IAuditSink, IDisposable, IAsyncDisposable
             head = new AuditChainHead(r.Sequence, r.Mac);
         }
 
-        using var tx = connection.BeginTransaction(deferred: false);
-        using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "INSERT INTO audit_records (sequence, line) VALUES ($s, $l);";
-        var s = cmd.Parameters.Add("$s", SqliteType.Integer);
-        var l = cmd.Parameters.Add("$l", SqliteType.Blob);
-        for (var i = 0; i < records.Count; i++)
+        // Prepared once and reused: preparing the statements again for every batch cost more than the insert itself.
+        var insert = _insert ??= Prepare(connection, "INSERT INTO audit_records (sequence, line) VALUES ($s, $l);", ("$s", SqliteType.Integer), ("$l", SqliteType.Blob));
+        if (records.Count == 1)
         {
-            s.Value = records[i].Sequence;
-            l.Value = lines[i];
-            cmd.ExecuteNonQuery();
+            // One statement is its own transaction.
+            insert.Parameters[0].Value = records[0].Sequence;
+            insert.Parameters[1].Value = lines[0];
+            insert.ExecuteNonQuery();
+        }
+        else
+        {
+            var begin = _begin ??= Prepare(connection, "BEGIN IMMEDIATE;");
+            var commit = _commit ??= Prepare(connection, "COMMIT;");
+            begin.ExecuteNonQuery();
+            try
+            {
+                for (var i = 0; i < records.Count; i++)
+                {
+                    insert.Parameters[0].Value = records[i].Sequence;
+                    insert.Parameters[1].Value = lines[i];
+                    insert.ExecuteNonQuery();
+                }
+
+                commit.ExecuteNonQuery();
+            }
+            catch
+            {
+                if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0)
+                {
+                    using var rollback = connection.CreateCommand();
+                    rollback.CommandText = "ROLLBACK;";
+                    rollback.ExecuteNonQuery();
+                }
+
+                throw;
+            }
         }
 
-        tx.Commit();
         _head = head;
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params (string Name, SqliteType Type)[] parameters)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, type) in parameters)
+        {
+            cmd.Parameters.Add(name, type);
+        }
+
+        cmd.Prepare();
+        return cmd;
     }
 
     private AuditChainHead ReadHead(SqliteConnection connection)

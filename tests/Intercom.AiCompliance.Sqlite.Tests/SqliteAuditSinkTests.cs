@@ -154,6 +154,45 @@ public class SqliteAuditSinkTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task WriteAsync_BatchFailingHalfway_StoresNoneOfItAndTheNextWriteContinues(CancellationToken ct)
+    {
+        var sealedElsewhere = new ForkSink();
+        await using (var trail = new AuditTrail(sealedElsewhere, AuditKeys.Options()))
+        {
+            for (var i = 1; i <= 4; i++)
+            {
+                await trail.AppendAsync(AuditRecords.Make(i), ct);
+            }
+        }
+
+        var r = sealedElsewhere.Stored;
+        await using var sink = SqliteAuditSink.Open(Db);
+        await sink.ReadHeadAsync(ct);
+        await sink.WriteAsync([r[0]], ct);
+
+        // Someone slips record 3 in behind the sink's back: the batch [2, 3] fails on its second insert.
+        Tamper($"INSERT INTO audit_records (sequence, line) VALUES (3, CAST('{AuditChain.ToJson(r[2]).Replace("'", "''", StringComparison.Ordinal)}' AS BLOB));");
+        await FluentActions.Awaiting(() => sink.WriteAsync([r[1], r[2]], ct).AsTask()).Should().ThrowAsync<SqliteException>();
+
+        StoredSequences().Should().Be("1,3", "record 2 was rolled back with its batch");
+
+        // The failed batch left no transaction open: the sink reads its head again, and its next write is committed.
+        (await sink.ReadHeadAsync(ct)).Sequence.Should().Be(3);
+        await sink.WriteAsync([r[3]], ct);
+        StoredSequences().Should().Be("1,3,4");
+    }
+
+    private string? StoredSequences()
+    {
+        using var c = new SqliteConnection(SqliteStore.ConnectionString(Db, SqliteOpenMode.ReadOnly));
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT group_concat(sequence) FROM (SELECT sequence FROM audit_records ORDER BY sequence);";
+        return (string?)cmd.ExecuteScalar();
+    }
+
+    [Test]
     [CancelAfter(60_000)]
     public async Task AppendAsync_ConcurrentRequests_EveryRecordStoredOnceInOneVerifiableChain(CancellationToken ct)
     {
