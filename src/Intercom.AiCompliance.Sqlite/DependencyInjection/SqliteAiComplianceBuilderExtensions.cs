@@ -1,0 +1,155 @@
+using Intercom.AiCompliance.Audit;
+using Intercom.AiCompliance.DependencyInjection;
+using Intercom.AiCompliance.Sqlite;
+using Intercom.AiCompliance.Training;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Keeps the audit chain and the consent ledger in one SQLite database file.</summary>
+public static class SqliteAiComplianceBuilderExtensions
+{
+    /// <summary>The configuration section <see cref="UseSqlite(AiComplianceBuilder, IConfiguration)"/> is normally given: <c>AiComplianceSqlite</c>.</summary>
+    /// <remarks>
+    /// A top-level section of its own rather than <c>AiCompliance:Sqlite</c>: the core reads <c>AiCompliance</c> strictly
+    /// and refuses every key its options do not declare.
+    /// </remarks>
+    public const string SectionName = "AiComplianceSqlite";
+
+    /// <summary>
+    /// Stores the audit chain (<see cref="SqliteAuditSink"/>) and the consent events (<see cref="SqliteConsentEventStore"/>)
+    /// in the SQLite database at <paramref name="path"/>. The audit trail then needs <c>AiCompliance:Audit:ChainKey</c>;
+    /// <c>AiCompliance:Audit:FilePath</c> must not be set as well (the host's start fails if it is).
+    /// </summary>
+    /// <param name="builder">The builder from <c>AddAiCompliance</c>.</param>
+    /// <param name="path">The database file; a relative path is resolved against the current directory.</param>
+    /// <param name="durability">What an acknowledged write survives; default <see cref="SqliteDurability.ProcessCrash"/>.</param>
+    public static AiComplianceBuilder UseSqlite(this AiComplianceBuilder builder, string path, SqliteDurability durability = SqliteDurability.ProcessCrash)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return builder.UseSqlite(o =>
+        {
+            o.Path = path;
+            o.Durability = durability;
+        });
+    }
+
+    /// <summary>Stores the audit chain and the consent events in the SQLite database <paramref name="configure"/> describes.</summary>
+    /// <inheritdoc cref="UseSqlite(AiComplianceBuilder, string, SqliteDurability)"/>
+    public static AiComplianceBuilder UseSqlite(this AiComplianceBuilder builder, Action<SqliteStoreOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        Register(builder.Services);
+        builder.Services.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Stores the audit chain and the consent events in the SQLite database described by <paramref name="section"/>
+    /// (normally <c>configuration.GetSection("AiComplianceSqlite")</c>): <c>Path</c> (required) and <c>Durability</c>
+    /// (<c>ProcessCrash</c>, the default, or <c>PowerLoss</c>). Read strictly: an unknown key or a durability that is
+    /// not one of those names fails the host's start, naming the key.
+    /// </summary>
+    /// <inheritdoc cref="UseSqlite(AiComplianceBuilder, string, SqliteDurability)"/>
+    public static AiComplianceBuilder UseSqlite(this AiComplianceBuilder builder, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        Register(builder.Services);
+        builder.Services.AddSingleton<IConfigureOptions<SqliteStoreOptions>>(new SqliteConfigurationReader(section));
+        builder.Services.AddSingleton<IValidateOptions<SqliteStoreOptions>>(new SqliteConfigurationReader(section));
+        return builder;
+    }
+
+    private static void Register(IServiceCollection services)
+    {
+        services.AddOptions<SqliteStoreOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, SqliteAuditConflictValidator>());
+        services.TryAddSingleton(sp => SqliteStore.Open(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value));
+        services.Replace(ServiceDescriptor.Singleton<IAuditSink>(sp => new SqliteAuditSink(sp.GetRequiredService<SqliteStore>())));
+        services.Replace(ServiceDescriptor.Singleton<IConsentEventStore>(sp => new SqliteConsentEventStore(sp.GetRequiredService<SqliteStore>())));
+    }
+
+    private sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStoreOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, SqliteStoreOptions options)
+        {
+            var errors = new List<string>();
+            if (string.IsNullOrWhiteSpace(options.Path))
+            {
+                errors.Add($"{SectionName}:Path is required: the SQLite database file that holds the audit chain and the consent events.");
+            }
+
+            if (!Enum.IsDefined(options.Durability))
+            {
+                errors.Add($"{SectionName}:Durability must be ProcessCrash or PowerLoss.");
+            }
+
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+
+    /// <summary>Two audit destinations would leave one of them silently unused: the start fails instead.</summary>
+    private sealed class SqliteAuditConflictValidator : IValidateOptions<AiComplianceOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AiComplianceOptions options) =>
+            options.Audit.FilePath is { Length: > 0 }
+                ? ValidateOptionsResult.Fail(
+                    "AiCompliance:Audit:FilePath is set, but the audit trail is stored in the SQLite database (UseSqlite): remove FilePath, or do not call UseSqlite.")
+                : ValidateOptionsResult.Success;
+    }
+
+    /// <summary>Reads the section strictly: known keys only, durability by name only.</summary>
+    private sealed class SqliteConfigurationReader(IConfiguration section) : IConfigureOptions<SqliteStoreOptions>, IValidateOptions<SqliteStoreOptions>
+    {
+        private string Prefix => section is IConfigurationSection s ? s.Path : SectionName;
+
+        public void Configure(SqliteStoreOptions options)
+        {
+            if (section[nameof(SqliteStoreOptions.Path)] is { Length: > 0 } path)
+            {
+                options.Path = path;
+            }
+
+            if (section[nameof(SqliteStoreOptions.Durability)] is { Length: > 0 } text && TryParse(text, out var durability))
+            {
+                options.Durability = durability;
+            }
+        }
+
+        public ValidateOptionsResult Validate(string? name, SqliteStoreOptions options)
+        {
+            var errors = new List<string>();
+            foreach (var child in section.GetChildren())
+            {
+                if (child.Key.Equals(nameof(SqliteStoreOptions.Durability), StringComparison.OrdinalIgnoreCase))
+                {
+                    if (child.Value is not { } text || !TryParse(text, out _))
+                    {
+                        errors.Add($"{Prefix}:{child.Key} must be ProcessCrash or PowerLoss.");
+                    }
+                }
+                else if (child.Key.Equals(nameof(SqliteStoreOptions.Path), StringComparison.OrdinalIgnoreCase))
+                {
+                    if (child.GetChildren().Any())
+                    {
+                        errors.Add($"{Prefix}:{child.Key} takes a file path, not a section.");
+                    }
+                }
+                else
+                {
+                    errors.Add($"{Prefix}:{child.Key} is not a known key: use Path or Durability.");
+                }
+            }
+
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+
+        private static bool TryParse(string text, out SqliteDurability durability) =>
+            Enum.TryParse(text, ignoreCase: false, out durability) && Enum.IsDefined(durability) && !char.IsDigit(text.TrimStart()[0]) && !text.TrimStart().StartsWith('-');
+    }
+}

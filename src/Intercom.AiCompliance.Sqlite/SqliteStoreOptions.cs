@@ -1,0 +1,14 @@
+namespace Intercom.AiCompliance.Sqlite;
+
+/// <summary>Where the SQLite store keeps its database and what its writes survive.</summary>
+public sealed class SqliteStoreOptions
+{
+    /// <summary>
+    /// The database file (configuration: <c>AiComplianceSqlite:Path</c>). A relative path is resolved against the
+    /// process's current directory (a host's content root by default). The folder is created if needed.
+    /// </summary>
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>What an acknowledged write survives (configuration: <c>AiComplianceSqlite:Durability</c>). Default <see cref="SqliteDurability.ProcessCrash"/>.</summary>
+    public SqliteDurability Durability { get; set; } = SqliteDurability.ProcessCrash;
+}

@@ -1,0 +1,121 @@
+using Intercom.AiCompliance.Audit;
+using Intercom.AiCompliance.Routing;
+using Intercom.AiCompliance.Sqlite.Tests.Helpers;
+using Intercom.AiCompliance.Tests.Helpers;
+using Intercom.AiCompliance.Training;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Intercom.AiCompliance.Sqlite.Tests.DependencyInjection;
+
+public class SqliteAiComplianceBuilderExtensionsTests
+{
+    private static readonly string Key = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+    private TempFolder _temp = null!;
+
+    [SetUp]
+    public void SetUp() => _temp = new TempFolder();
+
+    [TearDown]
+    public void TearDown() => _temp.Dispose();
+
+    private string Db => _temp.File("aicompliance.db");
+
+    private static HostApplicationBuilder Builder(params (string Key, string? Value)[] extra)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(
+            new (string Key, string? Value)[]
+            {
+                ("AiCompliance:Catalog:UseDefault", "true"),
+                ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
+                ("AiCompliance:Workspaces:0:HostingRegion", "US"),
+                ("AiCompliance:Workspaces:0:ContractType", "Standard"),
+                ("AiCompliance:Workspaces:0:HandlesHealthData", "false"),
+                ("AiCompliance:Audit:ChainKey", Key),
+            }.Concat(FictionalContracts.ConfigurationPairs()).Concat(extra).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+        return builder;
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task UseSqliteFromConfiguration_HostWithATrainingSinkStartsAndRoutedRequestsAreAuditedInTheDatabase(CancellationToken ct)
+    {
+        var builder = Builder(("AiComplianceSqlite:Path", Db), ("AiComplianceSqlite:Durability", "PowerLoss"));
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"))
+            .UseSqlite(builder.Configuration.GetSection(SqliteAiComplianceBuilderExtensions.SectionName))
+            .UseTrainingSink(new InMemoryTrainingDataSink())
+            .AddSimulatedClientsForDemosAndTests();
+        using (var host = builder.Build())
+        {
+            // A training sink without a durable consent store fails the start: the SQLite store counts as durable.
+            await host.StartAsync(ct);
+            host.Services.GetRequiredService<IConsentEventStore>().Should().BeOfType<SqliteConsentEventStore>();
+            host.Services.GetRequiredService<IAuditSink>().Should().BeOfType<SqliteAuditSink>();
+            host.Services.GetRequiredService<SqliteStore>().Durability.Should().Be(SqliteDurability.PowerLoss);
+            await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), ct);
+            await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), ct);
+            await host.StopAsync(ct);
+        }
+
+        SqliteAuditVerifier.Verify(Db, AuditChainKey.FromBase64(Key)).Should().Be(new AuditVerificationResult(true, 2, null, null));
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task UseSqliteWithAPath_RestartedHostContinuesTheChainAndKeepsConsent(CancellationToken ct)
+    {
+        for (var run = 0; run < 2; run++)
+        {
+            var builder = Builder();
+            builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseSqlite(Db).AddSimulatedClientsForDemosAndTests();
+            using var host = builder.Build();
+            await host.StartAsync(ct);
+            var ledger = host.Services.GetRequiredService<ITrainingConsentLedger>();
+            if (run == 0)
+            {
+                await ledger.RequestOptOutAsync("ws-1", "ticket-1", ct);
+            }
+            else
+            {
+                (await ledger.DueWithinAsync(TimeSpan.FromDays(30), ct)).Select(p => p.WorkspaceId).Should().Equal("ws-1");
+            }
+
+            await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), ct);
+            await host.StopAsync(ct);
+        }
+
+        SqliteAuditVerifier.Verify(Db, AuditChainKey.FromBase64(Key)).Should().Be(new AuditVerificationResult(true, 2, null, null));
+    }
+
+    [TestCase("AiComplianceSqlite:Pth", "x.db", "AiComplianceSqlite:Pth", TestName = "HostStart_UnknownSqliteKey_FailsNamingIt")]
+    [TestCase("AiComplianceSqlite:Durability", "1", "AiComplianceSqlite:Durability", TestName = "HostStart_DurabilityAsANumber_FailsNamingIt")]
+    [TestCase("AiComplianceSqlite:Durability", "Disk", "AiComplianceSqlite:Durability", TestName = "HostStart_UnknownDurability_FailsNamingIt")]
+    [TestCase("AiCompliance:Audit:FilePath", "audit.jsonl", "AiCompliance:Audit:FilePath", TestName = "HostStart_SqliteAndAJsonLinesFileBoth_FailsNamingTheFilePath")]
+    public async Task HostStart_InvalidSqliteSetting_FailsNamingTheKey(string key, string value, string expected)
+    {
+        var builder = Builder((key, value), ("AiComplianceSqlite:Path", Db));
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"))
+            .UseSqlite(builder.Configuration.GetSection(SqliteAiComplianceBuilderExtensions.SectionName))
+            .AddSimulatedClientsForDemosAndTests();
+        using var host = builder.Build();
+
+        var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>()).Which;
+        ex.Message.Should().Contain(expected);
+    }
+
+    [Test]
+    public async Task HostStart_SqliteSectionWithoutAPath_FailsNamingThePath()
+    {
+        var builder = Builder();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"))
+            .UseSqlite(builder.Configuration.GetSection(SqliteAiComplianceBuilderExtensions.SectionName))
+            .AddSimulatedClientsForDemosAndTests();
+        using var host = builder.Build();
+
+        var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>()).Which;
+        ex.Message.Should().Contain("AiComplianceSqlite:Path");
+    }
+}
