@@ -63,6 +63,18 @@ public class JsonLinesAuditSinkTests
     }
 
     [Test]
+    [Platform(Include = "Linux,MacOsX", Reason = "symbolic links need no privilege there")]
+    public void Constructor_SameFileThroughASymbolicLinkToTheFile_FailsInsteadOfForkingTheChain()
+    {
+        using var first = new JsonLinesAuditSink(_path, false);
+        var link = Path.Combine(_dir, "link.jsonl");
+        File.CreateSymbolicLink(link, _path);
+
+        FluentActions.Invoking(() => new JsonLinesAuditSink(link, false)).Should().Throw<IOException>()
+            .Which.Message.Should().Contain("already being written");
+    }
+
+    [Test]
     public async Task Constructor_TwoTrailsOnOneFile_TheSecondFailsAndTheChainDoesNotFork()
     {
         await using var first = new AuditTrail(new JsonLinesAuditSink(_path, false), AuditKeys.Options());
