@@ -80,6 +80,12 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable
                 RecoverTail();
             }
         }
+        catch (NotSupportedException ex)
+        {
+            _file?.Dispose();
+            _lock.Dispose();
+            throw new IOException($"The audit file '{Path}' is not a regular file (a pipe, a socket or a device that cannot seek): records written there are not kept. Give the path of a regular file.", ex);
+        }
         catch
         {
             _file?.Dispose();
@@ -271,7 +277,14 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable
             return null;
         }
 
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        // Read and write, as the sink opens it: opened only for reading, a named pipe would block until a writer came.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
+        if (!stream.CanSeek)
+        {
+            return null;
+        }
+
+        var file = stream.SafeFileHandle;
         var length = RandomAccess.GetLength(file);
         var end = LastNewlineBefore(file, length);
         if (end < 0)

@@ -191,7 +191,13 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
         {
             try
             {
-                using var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                // Read and write, as the sink opens it: opening a named pipe only for writing would block until a reader
+                // came, and the start with it. A pipe, a socket or a terminal cannot seek; a regular file can.
+                using var stream = new FileStream(full, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
+                if (!stream.CanSeek)
+                {
+                    error(key, $"'{full}' is not a regular file (a pipe, a socket or a device): records written there are not kept. Give the path of a regular file.");
+                }
             }
             catch (UnauthorizedAccessException)
             {

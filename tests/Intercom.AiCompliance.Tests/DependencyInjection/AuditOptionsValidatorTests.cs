@@ -117,6 +117,26 @@ public class AuditOptionsValidatorTests
     }
 
     [Test]
+    [Platform(Include = "Linux,MacOsX", Reason = "uses mkfifo(1)")]
+    [CancelAfter(60_000)]
+    public async Task HostStart_AuditFileIsANamedPipe_FailsNamingTheKeyInsteadOfHanging(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_dir);
+        var path = Path.Combine(_dir, "audit.jsonl");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]))
+        {
+            await mkfifo.WaitForExitAsync(cancellationToken);
+        }
+
+        using var host = Host(("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", Key));
+
+        // On a thread of its own: opening a pipe for writing blocks until a reader comes, and no token can cut that short.
+        var start = Task.Factory.StartNew(() => host.StartAsync(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        var ex = (await FluentActions.Awaiting(() => start.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken)).Should().ThrowAsync<OptionsValidationException>()).Which;
+        ex.Failures.Should().Contain(f => f.StartsWith("AiCompliance:Audit:FilePath:", StringComparison.Ordinal) && f.Contains("regular file", StringComparison.Ordinal));
+    }
+
+    [Test]
     public void HostSinkWithoutAChainKey_ResolvingTheTrailFailsNamingTheKey()
     {
         var services = new ServiceCollection();
