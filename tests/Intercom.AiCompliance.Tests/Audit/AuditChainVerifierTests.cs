@@ -248,6 +248,46 @@ public class AuditChainVerifierTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task Verify_RecordSealedWithARetiredKeyAfterTheRotation_IsDetected(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"aicompliance-retired-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            await using (var before = new AuditTrail(new JsonLinesAuditSink(path, false), new AuditTrailOptions { ChainKey = AuditKeys.Chain }))
+            {
+                await before.AppendAsync(Record(1), cancellationToken);
+            }
+
+            var rotated = new AuditTrailOptions { ChainKey = AuditKeys.Other };
+            rotated.RetiredChainKeys.Add(AuditKeys.Chain);
+            await using (var after = new AuditTrail(new JsonLinesAuditSink(path, false), rotated))
+            {
+                await after.AppendAsync(Record(2), cancellationToken);
+            }
+
+            // Someone holding the retired key (it was rotated out because it leaked) links a record on with it.
+            var forger = new AuditTrailOptions { ChainKey = AuditKeys.Chain };
+            forger.RetiredChainKeys.Add(AuditKeys.Other);
+            await using (var forged = new AuditTrail(new JsonLinesAuditSink(path, false), forger))
+            {
+                await forged.AppendAsync(Record(3), cancellationToken);
+            }
+
+            var result = AuditChainVerifier.VerifyFile(path, [AuditKeys.Chain, AuditKeys.Other]);
+            result.IsValid.Should().BeFalse();
+            result.BrokenAtLine.Should().Be(3);
+            result.RecordCount.Should().Be(2);
+            result.Problem.Should().Contain(AuditKeys.Chain.Id).And.Contain("moved on from");
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".lock");
+        }
+    }
+
+    [Test]
     public void Verify_WithoutAKey_ThrowsNamingTheSetting()
     {
         FluentActions.Invoking(() => AuditChainVerifier.Verify(new MemoryStream(), []))
