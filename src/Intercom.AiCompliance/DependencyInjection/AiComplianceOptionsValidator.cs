@@ -259,6 +259,11 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
             {
                 error($"{key}:WorkspaceId", "holds a control or invisible character (such as a newline or an ANSI escape): use the workspace id as plain text.");
             }
+            else if (w.WorkspaceId.Trim().Length != w.WorkspaceId.Length)
+            {
+                // Looked up exactly, such a profile would never be found: the workspace's requests would be refused.
+                error($"{key}:WorkspaceId", $"'{w.WorkspaceId}' starts or ends with a space: write the workspace id exactly as the platform sends it.");
+            }
             else if (IdentifierText.IsMixedScript(w.WorkspaceId) && _logger is not null)
             {
                 ConfigurationLog.MixedScriptId(_logger, $"{key}:WorkspaceId", IdentifierText.Escape(w.WorkspaceId));
