@@ -288,6 +288,59 @@ public class AuditChainVerifierTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public void Verify_EndlessLineWithoutANewline_StopsAtTheLineBoundInsteadOfReadingItAll()
+    {
+        // Like 'aicompliance audit verify /dev/zero', or a 100 MB line: memory and reading stay bounded.
+        var endless = new ZeroStream();
+
+        var result = AuditChainVerifier.Verify(endless, AuditKeys.Chain);
+
+        result.Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 1 && r.RecordCount == 0);
+        result.Problem.Should().Contain("longer than");
+        endless.BytesRead.Should().BeLessThanOrEqualTo(8L * 1024 * 1024);
+    }
+
+    [Test]
+    [Platform(Include = "Linux", Reason = "reads /dev/zero")]
+    [CancelAfter(30_000)]
+    public void VerifyFile_DevZero_ReportsAnOverlongLine() =>
+        AuditChainVerifier.VerifyFile("/dev/zero", AuditKeys.Chain).Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 1);
+
+    /// <summary>An endless stream of zero bytes that counts what was read.</summary>
+    private sealed class ZeroStream : Stream
+    {
+        public long BytesRead { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Array.Clear(buffer, offset, count);
+            BytesRead += count;
+            return count;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Test]
     public void Verify_WithoutAKey_ThrowsNamingTheSetting()
     {
         FluentActions.Invoking(() => AuditChainVerifier.Verify(new MemoryStream(), []))
