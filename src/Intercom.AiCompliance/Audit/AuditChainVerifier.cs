@@ -162,6 +162,8 @@ public static class AuditChainVerifier
     private sealed class ChainCheck
     {
         private readonly Dictionary<string, AuditChainKey> _keys = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _leftBehind = new(StringComparer.Ordinal);
+        private string? _sealingKeyId;
         private long _previousSequence;
         private string _previousMac = string.Empty;
         private int _count;
@@ -202,6 +204,19 @@ public static class AuditChainVerifier
                         : $"record {record.Sequence} does not link to record {_previousSequence}: a record was inserted or replaced, or two writers forked the chain.";
             }
 
+            // Keys only move forward: once the chain has moved on from a key, that key seals nothing later. Otherwise
+            // whoever obtains a retired key (rotated out because it leaked, say) could append records that verify.
+            if (_sealingKeyId is not null && record.KeyId != _sealingKeyId)
+            {
+                if (_leftBehind.Contains(record.KeyId))
+                {
+                    return $"record {record.Sequence} is sealed with key {record.KeyId}, which the chain had already moved on from: a retired key cannot seal later records (forged with a retired key, or a rotation rolled back).";
+                }
+
+                _leftBehind.Add(_sealingKeyId);
+            }
+
+            _sealingKeyId = record.KeyId;
             _previousSequence = record.Sequence;
             _previousMac = record.Mac;
             _count++;

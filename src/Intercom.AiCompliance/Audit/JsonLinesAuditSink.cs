@@ -32,6 +32,7 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly object _io = new();
+    private readonly string _target;
     private long _end;
     private bool _dirty = true;
     private bool _disposed;
@@ -49,6 +50,7 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
+        _target = ResolveLinks(Path, 0);
         FlushToDisk = flushToDisk;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
@@ -78,6 +80,12 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable
                 RecoverTail();
             }
         }
+        catch (NotSupportedException ex)
+        {
+            _file?.Dispose();
+            _lock.Dispose();
+            throw new IOException($"The audit file '{Path}' is not a regular file (a pipe, a socket or a device that cannot seek): records written there are not kept. Give the path of a regular file.", ex);
+        }
         catch
         {
             _file?.Dispose();
@@ -89,8 +97,11 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable
     /// <summary>The full path of the file.</summary>
     public string Path { get; }
 
-    /// <summary>The lock file next to it, held while this sink is open. It stays on disk; do not delete it while a writer runs.</summary>
-    public string LockPath => Path + ".lock";
+    /// <summary>
+    /// The lock file next to the file the path leads to (symbolic links followed, so every path to one file shares one
+    /// lock), held while this sink is open. It stays on disk; do not delete it while a writer runs.
+    /// </summary>
+    public string LockPath => _target + ".lock";
 
     /// <summary>Whether each batch is flushed to the disk before it is acknowledged.</summary>
     public bool FlushToDisk { get; }
@@ -250,6 +261,130 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable
 
         _end = end;
         _dirty = false;
+    }
+
+    /// <summary>
+    /// Reads the last whole line of the audit file at <paramref name="path"/> without taking the writer's lock (a torn
+    /// tail after it is ignored). Null when there is no file, no whole line, or the line is not a record in stored form.
+    /// </summary>
+    /// <param name="path">The audit file.</param>
+    /// <param name="body">The bytes the record's MAC covers.</param>
+    internal static AuditRecord? ReadLastWholeRecord(string path, out byte[] body)
+    {
+        body = [];
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        // Read and write, as the sink opens it: opened only for reading, a named pipe would block until a writer came.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
+        if (!stream.CanSeek)
+        {
+            return null;
+        }
+
+        var file = stream.SafeFileHandle;
+        var length = RandomAccess.GetLength(file);
+        var end = LastNewlineBefore(file, length);
+        if (end < 0)
+        {
+            return null;
+        }
+
+        var start = LastNewlineBefore(file, end) + 1;
+        if (end - start > AuditChainVerifier.MaxLineBytes || end == start)
+        {
+            return null;
+        }
+
+        var line = new byte[end - start];
+        var read = 0;
+        while (read < line.Length)
+        {
+            var n = RandomAccess.Read(file, line.AsSpan(read), start + read);
+            if (n == 0)
+            {
+                return null;
+            }
+
+            read += n;
+        }
+
+        return AuditChain.TryParseLine(line, out var record, out body, out _) && AuditChain.IsCanonical(record, body) ? record : null;
+    }
+
+    /// <summary>The offset of the last '\n' before <paramref name="limit"/> in <paramref name="file"/>, or -1.</summary>
+    private static long LastNewlineBefore(SafeFileHandle file, long limit)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            for (var chunkEnd = limit; chunkEnd > 0;)
+            {
+                var chunkStart = Math.Max(0, chunkEnd - buffer.Length);
+                var span = buffer.AsSpan(0, (int)(chunkEnd - chunkStart));
+                for (var filled = 0; filled < span.Length;)
+                {
+                    var n = RandomAccess.Read(file, span[filled..], chunkStart + filled);
+                    if (n == 0)
+                    {
+                        throw new EndOfStreamException("The audit file became shorter while it was read.");
+                    }
+
+                    filled += n;
+                }
+
+                var i = span.LastIndexOf((byte)'\n');
+                if (i >= 0)
+                {
+                    return chunkStart + i;
+                }
+
+                chunkEnd = chunkStart;
+            }
+
+            return -1;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="fullPath"/> with every symbolic link in it followed (the file's own and any folder's above it),
+    /// so that two writers reaching one file by different paths take the same lock. A missing part is kept as written.
+    /// </summary>
+    internal static string ResolveLinks(string fullPath, int depth)
+    {
+        var root = System.IO.Path.GetPathRoot(fullPath) ?? string.Empty;
+        var parts = fullPath[root.Length..].Split([System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+        var current = root;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var next = System.IO.Path.Combine(current, parts[i]);
+            string? target;
+            try
+            {
+                target = new FileInfo(next).LinkTarget;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                target = null;
+            }
+
+            if (target is not null && depth < 40)
+            {
+                // A relative target is relative to the link's folder; the rest of the path follows the target.
+                var resolved = System.IO.Path.GetFullPath(target, current);
+                return ResolveLinks(i + 1 < parts.Length ? System.IO.Path.Combine([resolved, .. parts[(i + 1)..]]) : resolved, depth + 1);
+            }
+
+            current = next;
+        }
+
+        return current;
     }
 
     private string TornPath()

@@ -67,13 +67,46 @@ internal sealed class StrictConfigureOptions(IConfiguration section, Configurati
 internal sealed class ValidatedReloadTokenSource : IOptionsChangeTokenSource<AiComplianceOptions>, IDisposable
 {
     private readonly IServiceProvider _services;
+    private readonly IConfiguration _section;
     private readonly IDisposable _subscription;
+    private readonly Dictionary<string, string> _readAtStart;
     private CancellationTokenSource _cts = new();
 
     public ValidatedReloadTokenSource(IConfiguration section, IServiceProvider services)
     {
         _services = services;
+        _section = section;
+        _readAtStart = ReadOnceSettings(section);
         _subscription = ChangeToken.OnChange(section.GetReloadToken, OnConfigurationChanged);
+    }
+
+    /// <summary>
+    /// The settings read once, when the router, catalogue and audit trail are built (everything but the workspace
+    /// profiles), as text per top-level key, to tell a reload that changes them.
+    /// </summary>
+    private static Dictionary<string, string> ReadOnceSettings(IConfiguration section)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in ConfigurationTree.Read(section).Children.Values)
+        {
+            if (!child.Key.Equals(nameof(AiComplianceOptions.Workspaces), StringComparison.OrdinalIgnoreCase))
+            {
+                var text = new System.Text.StringBuilder();
+                Append(child, text);
+                result[child.Key] = text.ToString();
+            }
+        }
+
+        return result;
+
+        static void Append(ConfigurationNode node, System.Text.StringBuilder text)
+        {
+            text.Append(node.Path.ToUpperInvariant()).Append('=').Append(node.Value).Append('\n');
+            foreach (var child in node.Children.Values.OrderBy(c => c.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                Append(child, text);
+            }
+        }
     }
 
     public string Name => Options.DefaultName;
@@ -107,6 +140,18 @@ internal sealed class ValidatedReloadTokenSource : IOptionsChangeTokenSource<AiC
         var previous = Interlocked.Exchange(ref _cts, new CancellationTokenSource());
         previous.Cancel();
         previous.Dispose();
+
+        // Only the workspace profiles follow a reload; say so when anything else changed, rather than seem to apply it.
+        var now = ReadOnceSettings(_section);
+        var changed = _readAtStart.Keys.Union(now.Keys, StringComparer.OrdinalIgnoreCase)
+            .Where(k => !_readAtStart.TryGetValue(k, out var a) || !now.TryGetValue(k, out var b) || a != b)
+            .Order(StringComparer.OrdinalIgnoreCase)
+            .Select(k => $"{AiComplianceOptions.SectionName}:{k}")
+            .ToList();
+        if (changed.Count > 0 && logger is not null)
+        {
+            ConfigurationLog.ReloadNotApplied(logger, string.Join(", ", changed));
+        }
     }
 }
 
@@ -115,6 +160,9 @@ internal static partial class ConfigurationLog
 {
     [LoggerMessage(EventId = 100, Level = LogLevel.Error, Message = "The reloaded AiCompliance configuration has {Count} error(s) and was ignored; the last valid configuration stays in force: {Errors}")]
     public static partial void ReloadRejected(ILogger logger, int count, string errors);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "The reloaded AiCompliance configuration changes {Keys}: these are read once at start and take effect only after a restart; the running router, catalogue and audit trail keep the values they started with (workspace profiles follow reloads at once)")]
+    public static partial void ReloadNotApplied(ILogger logger, string keys);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "{Key} '{Id}' mixes letters of different scripts (a lookalike such as a Cyrillic 'а' in a Latin id?): check that it is spelt as intended")]
     public static partial void MixedScriptId(ILogger logger, string key, string id);

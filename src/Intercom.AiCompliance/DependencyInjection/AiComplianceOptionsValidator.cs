@@ -191,7 +191,13 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
         {
             try
             {
-                using var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                // Read and write, as the sink opens it: opening a named pipe only for writing would block until a reader
+                // came, and the start with it. A pipe, a socket or a terminal cannot seek; a regular file can.
+                using var stream = new FileStream(full, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
+                if (!stream.CanSeek)
+                {
+                    error(key, $"'{full}' is not a regular file (a pipe, a socket or a device): records written there are not kept. Give the path of a regular file.");
+                }
             }
             catch (UnauthorizedAccessException)
             {
@@ -236,7 +242,9 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
 
     private void ValidateWorkspaces(List<WorkspaceComplianceProfile> workspaces, Action<string, string> error)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Ids that differ only in case are one workspace written twice: two profiles with possibly contradicting facts
+        // (an EU and a US hosting region), of which a lookup would pick one by the caller's spelling.
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < workspaces.Count; i++)
         {
             var w = workspaces[i];
@@ -251,14 +259,25 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
             {
                 error($"{key}:WorkspaceId", "holds a control or invisible character (such as a newline or an ANSI escape): use the workspace id as plain text.");
             }
+            else if (w.WorkspaceId.Trim().Length != w.WorkspaceId.Length)
+            {
+                // Looked up exactly, such a profile would never be found: the workspace's requests would be refused.
+                error($"{key}:WorkspaceId", $"'{w.WorkspaceId}' starts or ends with a space: write the workspace id exactly as the platform sends it.");
+            }
             else if (IdentifierText.IsMixedScript(w.WorkspaceId) && _logger is not null)
             {
                 ConfigurationLog.MixedScriptId(_logger, $"{key}:WorkspaceId", IdentifierText.Escape(w.WorkspaceId));
             }
 
-            if (!seen.Add(w.WorkspaceId))
+            if (seen.TryGetValue(w.WorkspaceId, out var earlier))
             {
-                error($"{key}:WorkspaceId", $"'{IdentifierText.Escape(w.WorkspaceId)}' appears twice: keep one profile per workspace.");
+                error($"{key}:WorkspaceId", earlier == w.WorkspaceId
+                    ? $"'{IdentifierText.Escape(w.WorkspaceId)}' appears twice: keep one profile per workspace."
+                    : $"'{IdentifierText.Escape(w.WorkspaceId)}' differs from '{IdentifierText.Escape(earlier)}' only in case: keep one profile per workspace, spelt as the platform spells its id.");
+            }
+            else
+            {
+                seen.Add(w.WorkspaceId, w.WorkspaceId);
             }
 
             if (w.HostingRegion.IsUnknown || !StrictConfigurationReader.KnownRegions.Contains(w.HostingRegion))
@@ -288,6 +307,22 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
                 if (w.PurposeClearances[c] is not { } clearance || clearance.Purpose == Purpose.Undeclared || !Enum.IsDefined(clearance.Purpose))
                 {
                     error($"{key}:PurposeClearances:{c}:Purpose", $"is missing or not known: use {StrictConfigurationReader.Accepted(typeof(Purpose))}.");
+                    continue;
+                }
+
+                // A clearance without its record never counts: stated in configuration, it would be refused in silence.
+                if (string.IsNullOrWhiteSpace(clearance.Reference) || IdentifierText.HasControlCharacters(clearance.Reference))
+                {
+                    error($"{key}:PurposeClearances:{c}:Reference", "is missing: a clearance counts only with the reference of its record (a DPIA or legal ticket), written as plain text.");
+                }
+
+                if (clearance.GrantedAt is not { } granted)
+                {
+                    error($"{key}:PurposeClearances:{c}:GrantedAt", "is missing: a clearance counts only from the instant it was granted (an ISO 8601 instant such as 2026-01-01T00:00:00Z).");
+                }
+                else if (clearance.ExpiresAt is { } expires && expires <= granted)
+                {
+                    error($"{key}:PurposeClearances:{c}:ExpiresAt", $"({expires:O}) is not after GrantedAt ({granted:O}): the clearance would never be in force.");
                 }
             }
         }

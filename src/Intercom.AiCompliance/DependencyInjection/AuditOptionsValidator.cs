@@ -67,6 +67,11 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AiComplianceOptio
             }
         }
 
+        if (audit.FilePath is { Length: > 0 } file && audit.ChainKey is { Length: > 0 } current && StoredKeyProblem(file, current, audit.RetiredChainKeys) is { } stored)
+        {
+            yield return stored;
+        }
+
         if (audit.WriteTimeout <= TimeSpan.Zero || audit.WriteTimeout > AuditTrailOptions.MaxTimeout)
         {
             yield return $"{Section}:WriteTimeout is {audit.WriteTimeout}: use a duration above 0 up to {AuditTrailOptions.MaxTimeout} (default {AuditTrailOptions.DefaultWriteTimeout}).";
@@ -76,6 +81,59 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AiComplianceOptio
         {
             yield return $"{Section}:ShutdownTimeout is {audit.ShutdownTimeout}: use a duration from 0 up to {AuditTrailOptions.MaxTimeout} (default {AuditTrailOptions.DefaultShutdownTimeout}).";
         }
+    }
+
+    /// <summary>
+    /// When the audit file already holds records, whether the configured keys can continue its chain: the last whole
+    /// record must be sealed with the chain key or a retired one, or every request would fail on the first write (or,
+    /// with a key changed by mistake, a chain nobody can verify would be started). Only key ids are named.
+    /// </summary>
+    private static string? StoredKeyProblem(string path, string chainKey, IList<string> retired)
+    {
+        AuditChainKey key;
+        var keys = new Dictionary<string, AuditChainKey>(StringComparer.Ordinal);
+        try
+        {
+            key = AuditChainKey.FromBase64(chainKey, $"{Section}:ChainKey");
+            keys[key.Id] = key;
+            foreach (var r in retired)
+            {
+                var k = AuditChainKey.FromBase64(r ?? string.Empty, $"{Section}:RetiredChainKeys");
+                keys.TryAdd(k.Id, k);
+            }
+        }
+        catch (ArgumentException)
+        {
+            return null; // Reported above, naming the key.
+        }
+
+        AuditRecord? last;
+        byte[] body;
+        try
+        {
+            last = JsonLinesAuditSink.ReadLastWholeRecord(path, out body);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return null; // Not a readable file: the path checks report it.
+        }
+
+        if (last is null)
+        {
+            return null; // No file, an empty one, or a last line that is not a record: the sink reports the latter at the first write.
+        }
+
+        if (!keys.TryGetValue(last.KeyId, out var sealedWith))
+        {
+            return $"{Section}:ChainKey (key id {key.Id}) cannot continue the audit file '{Path.GetFullPath(path)}': its last record ({last.Sequence}) is sealed with " +
+                $"{AuditChainKey.Describe(last.KeyId)}, which is neither the chain key nor one of {Section}:RetiredChainKeys. If the key was rotated, list the " +
+                "previous key under RetiredChainKeys; if the key was changed by mistake, restore it. Otherwise start a new file and keep this one as evidence.";
+        }
+
+        return AuditChain.MacMatches(body, last.Mac, sealedWith)
+            ? null
+            : $"{Section}:FilePath: the last record ({last.Sequence}) of '{Path.GetFullPath(path)}' does not verify under key {sealedWith.Id}: it was edited after it was written. " +
+              "Keep the file as evidence (check it with 'aicompliance audit verify') and point the trail at a new file.";
     }
 
     private static string? Decode(string base64, string setting)

@@ -107,7 +107,7 @@ internal static class ConfigurationTree
         {
             switch (provider)
             {
-                case ConfigurationProvider p when ProviderData.GetValue(p) is IDictionary<string, string?> data:
+                case ConfigurationProvider p when AnswersFromData(p.GetType()) && ProviderData.GetValue(p) is IDictionary<string, string?> data:
                     foreach (var (key, value) in data)
                     {
                         if (prefix.Length == 0
@@ -137,6 +137,16 @@ internal static class ConfigurationTree
 
         return true;
     }
+
+    /// <summary>
+    /// Whether the provider answers from its <c>Data</c> as stored. One that overrides <c>TryGet</c> or
+    /// <c>GetChildKeys</c> (to decrypt secrets or resolve placeholders, say) may answer otherwise, so it is walked.
+    /// </summary>
+    private static bool AnswersFromData(Type type) => DataProviders.GetOrAdd(type, static t =>
+        t.GetMethod(nameof(ConfigurationProvider.TryGet), [typeof(string), typeof(string).MakeByRefType()])?.DeclaringType == typeof(ConfigurationProvider)
+        && t.GetMethod(nameof(ConfigurationProvider.GetChildKeys), [typeof(IEnumerable<string>), typeof(string)])?.DeclaringType == typeof(ConfigurationProvider));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, bool> DataProviders = new();
 
     private static IConfigurationRoot? RootOf(IConfiguration configuration)
     {

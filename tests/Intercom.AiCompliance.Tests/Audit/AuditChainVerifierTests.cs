@@ -248,6 +248,99 @@ public class AuditChainVerifierTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task Verify_RecordSealedWithARetiredKeyAfterTheRotation_IsDetected(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"aicompliance-retired-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            await using (var before = new AuditTrail(new JsonLinesAuditSink(path, false), new AuditTrailOptions { ChainKey = AuditKeys.Chain }))
+            {
+                await before.AppendAsync(Record(1), cancellationToken);
+            }
+
+            var rotated = new AuditTrailOptions { ChainKey = AuditKeys.Other };
+            rotated.RetiredChainKeys.Add(AuditKeys.Chain);
+            await using (var after = new AuditTrail(new JsonLinesAuditSink(path, false), rotated))
+            {
+                await after.AppendAsync(Record(2), cancellationToken);
+            }
+
+            // Someone holding the retired key (it was rotated out because it leaked) links a record on with it.
+            var forger = new AuditTrailOptions { ChainKey = AuditKeys.Chain };
+            forger.RetiredChainKeys.Add(AuditKeys.Other);
+            await using (var forged = new AuditTrail(new JsonLinesAuditSink(path, false), forger))
+            {
+                await forged.AppendAsync(Record(3), cancellationToken);
+            }
+
+            var result = AuditChainVerifier.VerifyFile(path, [AuditKeys.Chain, AuditKeys.Other]);
+            result.IsValid.Should().BeFalse();
+            result.BrokenAtLine.Should().Be(3);
+            result.RecordCount.Should().Be(2);
+            result.Problem.Should().Contain(AuditKeys.Chain.Id).And.Contain("moved on from");
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".lock");
+        }
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public void Verify_EndlessLineWithoutANewline_StopsAtTheLineBoundInsteadOfReadingItAll()
+    {
+        // Like 'aicompliance audit verify /dev/zero', or a 100 MB line: memory and reading stay bounded.
+        var endless = new ZeroStream();
+
+        var result = AuditChainVerifier.Verify(endless, AuditKeys.Chain);
+
+        result.Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 1 && r.RecordCount == 0);
+        result.Problem.Should().Contain("longer than");
+        endless.BytesRead.Should().BeLessThanOrEqualTo(8L * 1024 * 1024);
+    }
+
+    [Test]
+    [Platform(Include = "Linux", Reason = "reads /dev/zero")]
+    [CancelAfter(30_000)]
+    public void VerifyFile_DevZero_ReportsAnOverlongLine() =>
+        AuditChainVerifier.VerifyFile("/dev/zero", AuditKeys.Chain).Should().Match<AuditVerificationResult>(r => !r.IsValid && r.BrokenAtLine == 1);
+
+    /// <summary>An endless stream of zero bytes that counts what was read.</summary>
+    private sealed class ZeroStream : Stream
+    {
+        public long BytesRead { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Array.Clear(buffer, offset, count);
+            BytesRead += count;
+            return count;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Test]
     public void Verify_WithoutAKey_ThrowsNamingTheSetting()
     {
         FluentActions.Invoking(() => AuditChainVerifier.Verify(new MemoryStream(), []))

@@ -63,6 +63,35 @@ public class JsonLinesAuditSinkTests
     }
 
     [Test]
+    [Platform(Include = "Linux,MacOsX", Reason = "symbolic links need no privilege there")]
+    public void Constructor_SameFileThroughASymbolicLinkToTheFile_FailsInsteadOfForkingTheChain()
+    {
+        using var first = new JsonLinesAuditSink(_path, false);
+        var link = Path.Combine(_dir, "link.jsonl");
+        File.CreateSymbolicLink(link, _path);
+
+        FluentActions.Invoking(() => new JsonLinesAuditSink(link, false)).Should().Throw<IOException>()
+            .Which.Message.Should().Contain("already being written");
+    }
+
+    [Test]
+    [Platform(Include = "Linux,MacOsX", Reason = "uses mkfifo(1)")]
+    [CancelAfter(60_000)]
+    public async Task Constructor_FileIsANamedPipe_FailsNamingTheFile(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_dir);
+        using (var mkfifo = Process.Start("mkfifo", [_path]))
+        {
+            await mkfifo.WaitForExitAsync(cancellationToken);
+        }
+
+        // Bytes written to a pipe are gone: nothing could read them back, so the sink must not take the path.
+        FluentActions.Invoking(() => new JsonLinesAuditSink(_path, false)).Should().Throw<IOException>()
+            .Which.Message.Should().Contain(_path).And.Contain("not a regular file");
+        using var afterwards = File.OpenHandle(Path.Combine(_dir, "audit.jsonl.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+    }
+
+    [Test]
     public async Task Constructor_TwoTrailsOnOneFile_TheSecondFailsAndTheChainDoesNotFork()
     {
         await using var first = new AuditTrail(new JsonLinesAuditSink(_path, false), AuditKeys.Options());

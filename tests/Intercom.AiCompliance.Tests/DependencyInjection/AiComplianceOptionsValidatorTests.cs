@@ -121,6 +121,20 @@ public class AiComplianceOptionsValidatorTests
         new AiComplianceOptionsValidator().Validate(null, new AiComplianceOptions()).Succeeded.Should().BeTrue();
     }
 
+    [TestCase("ws-eu ")]
+    [TestCase(" ws-eu")]
+    public void Validate_WorkspaceIdWithASpaceAtAnEnd_FailsNamingTheKey(string id)
+    {
+        // Profiles are looked up by the exact id the platform sends: this one would never be found.
+        var options = new AiComplianceOptions();
+        options.Workspaces.Add(Requests.Profile(id, Intercom.AiCompliance.Catalog.Region.EU));
+
+        var result = new AiComplianceOptionsValidator().Validate(null, options);
+
+        result.Failed.Should().BeTrue();
+        result.FailureMessage.Should().Contain("AiCompliance:Workspaces:0:WorkspaceId").And.Contain("space");
+    }
+
     [Test]
     public void Validate_RetriesThatUseTheWholeDeadline_FailNamingTheDeadline()
     {

@@ -198,4 +198,52 @@ public class AiComplianceServiceCollectionExtensionsTests
         {
         }
     }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Router_BuiltByTheContainerWithDefaultOptions_TrafficReturnsAfterAnOutageEnds(CancellationToken cancellationToken)
+    {
+        var clock = new FakeTimeProvider();
+        var (adapters, spy) = ScriptedAdapter.ForEveryProvider(clock);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+        var builder = services.AddAiCompliance(o => o.Workspaces.Add(Requests.Profile("ws-eu", Region.EU)))
+            .AddDeployment(Deployments.Make("eu-a", region: Region.EU, resolution: 0.8))
+            .AddDeployment(Deployments.Make("eu-b", region: Region.EU, resolution: 0.7));
+        foreach (var adapter in adapters)
+        {
+            builder.AddAdapter(adapter);
+        }
+
+        await using var provider = services.BuildServiceProvider();
+        var router = provider.GetRequiredService<ProviderRouter>();
+
+        // Retry delays and timeouts run on the fake clock: move it on while a request is in flight.
+        async Task<AiResponse> Send()
+        {
+            var sending = router.SendAsync(Requests.Make("ws-eu"), cancellationToken);
+            while (!sending.IsCompleted)
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(50));
+                await Task.Delay(1, cancellationToken);
+            }
+
+            return await sending;
+        }
+
+        spy.Fail("eu-a", ProviderFailureKind.ServerError);
+        for (var i = 0; i < 4; i++)
+        {
+            (await Send()).ServedBy.Id.Should().Be("eu-b", "eu-a is down and its neighbour is compliant");
+        }
+
+        router.CircuitStateOf("eu-a").Should().Be(Polly.CircuitBreaker.CircuitState.Open, "the default breaker opens after repeated failures");
+
+        spy.Scripts.TryRemove("eu-a", out _);
+        clock.Advance(new ProviderRouterOptions().CircuitBreaker.BreakDuration + TimeSpan.FromSeconds(1));
+
+        (await Send()).ServedBy.Id.Should().Be("eu-a", "after the default break the next request probes the recovered deployment");
+        router.CircuitStateOf("eu-a").Should().Be(Polly.CircuitBreaker.CircuitState.Closed);
+        (await Send()).ServedBy.Id.Should().Be("eu-a", "traffic has returned");
+    }
 }

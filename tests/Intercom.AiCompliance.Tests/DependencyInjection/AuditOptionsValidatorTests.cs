@@ -83,6 +83,60 @@ public class AuditOptionsValidatorTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task HostStart_ChainKeyChangedSinceTheFileWasWritten_FailsNamingTheKeyAndLeavesTheFileAlone(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_dir, "audit.jsonl");
+        using (var host = Host(("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", Key), ("AiCompliance:Audit:FlushToDisk", "false")))
+        {
+            await host.StartAsync(cancellationToken);
+            await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), cancellationToken);
+            await host.StopAsync(cancellationToken);
+        }
+
+        var before = await File.ReadAllBytesAsync(path, cancellationToken);
+        var changed = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray());
+        using (var restarted = Host(("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", changed), ("AiCompliance:Audit:FlushToDisk", "false")))
+        {
+            var ex = (await FluentActions.Awaiting(() => restarted.StartAsync(cancellationToken)).Should().ThrowAsync<OptionsValidationException>()).Which;
+            ex.Failures.Should().Contain(f => f.StartsWith("AiCompliance:Audit:ChainKey", StringComparison.Ordinal) && f.Contains("RetiredChainKeys", StringComparison.Ordinal));
+            ex.Message.Should().NotContain(changed).And.NotContain(Key);
+        }
+
+        (await File.ReadAllBytesAsync(path, cancellationToken)).Should().Equal(before, "a chain nobody can verify must not be appended");
+
+        // A rotation that lists the previous key as retired is what the message asks for: it starts and continues the chain.
+        using (var rotated = Host(("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", changed), ("AiCompliance:Audit:RetiredChainKeys:0", Key), ("AiCompliance:Audit:FlushToDisk", "false")))
+        {
+            await rotated.StartAsync(cancellationToken);
+            await rotated.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), cancellationToken);
+            await rotated.StopAsync(cancellationToken);
+        }
+
+        AuditChainVerifier.VerifyFile(path, [AuditChainKey.FromBase64(Key), AuditChainKey.FromBase64(changed)]).Should().Be(new AuditVerificationResult(true, 2, null, null));
+    }
+
+    [Test]
+    [Platform(Include = "Linux,MacOsX", Reason = "uses mkfifo(1)")]
+    [CancelAfter(60_000)]
+    public async Task HostStart_AuditFileIsANamedPipe_FailsNamingTheKeyInsteadOfHanging(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_dir);
+        var path = Path.Combine(_dir, "audit.jsonl");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]))
+        {
+            await mkfifo.WaitForExitAsync(cancellationToken);
+        }
+
+        using var host = Host(("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", Key));
+
+        // On a thread of its own: opening a pipe for writing blocks until a reader comes, and no token can cut that short.
+        var start = Task.Factory.StartNew(() => host.StartAsync(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        var ex = (await FluentActions.Awaiting(() => start.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken)).Should().ThrowAsync<OptionsValidationException>()).Which;
+        ex.Failures.Should().Contain(f => f.StartsWith("AiCompliance:Audit:FilePath:", StringComparison.Ordinal) && f.Contains("regular file", StringComparison.Ordinal));
+    }
+
+    [Test]
     public void HostSinkWithoutAChainKey_ResolvingTheTrailFailsNamingTheKey()
     {
         var services = new ServiceCollection();

@@ -46,6 +46,41 @@ public class ConfigurationTreeTests
         onePass.Should().ContainKey("AiCompliance:Workspaces:1:WorkspaceId").And.NotContainKey("Other:Key");
     }
 
+    [Test]
+    public void Read_ProviderThatResolvesItsValuesInTryGet_SeesTheValuesConfigurationReports()
+    {
+        // Providers that decrypt secrets or resolve placeholders keep the raw text in Data and answer through TryGet.
+        var root = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "DependencyInjection", "MalformedConfigurations", "valid.json"))
+            .Add(new ResolvingSource())
+            .Build();
+        var section = root.GetSection("AiCompliance");
+        section["Workspaces:0:HostingRegion"].Should().Be("EU", "this is what configuration, and the binder, report");
+
+        Flatten(ConfigurationTree.Read(section))["AiCompliance:Workspaces:0:HostingRegion"].Should().Be("EU");
+    }
+
+    private sealed class ResolvingSource : IConfigurationSource
+    {
+        public IConfigurationProvider Build(IConfigurationBuilder builder) => new ResolvingProvider();
+    }
+
+    private sealed class ResolvingProvider : ConfigurationProvider
+    {
+        public override void Load() => Data["AiCompliance:Workspaces:0:HostingRegion"] = "${region-of-ws-eu}";
+
+        public override bool TryGet(string key, out string? value)
+        {
+            if (base.TryGet(key, out value))
+            {
+                value = value == "${region-of-ws-eu}" ? "EU" : value;
+                return true;
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>A section the one-pass reader cannot see through, so the walk is used.</summary>
     private sealed class OpaqueSection(IConfigurationSection inner) : IConfigurationSection
     {

@@ -77,6 +77,30 @@ public class ConfigurationWorkspaceProfileStoreTests
         logs.Messages.Should().Contain(m => m.Level == LogLevel.Error && m.Text.Contains(key, StringComparison.Ordinal));
     }
 
+    [Test]
+    public async Task Reload_ChangingSettingsReadOnceAtStart_WarnsTheyApplyAfterARestart()
+    {
+        var (provider, config, source, logs) = Build();
+        await using var _p = provider;
+        var store = provider.GetRequiredService<IWorkspaceProfileStore>();
+        (await store.FindAsync("ws-1"))!.HostingRegion.Should().Be(Region.EU);
+
+        // A workspace change applies at once: nothing to warn about.
+        source.Provider.Replace(Workspace("AU"));
+        config.Reload();
+        (await store.FindAsync("ws-1"))!.HostingRegion.Should().Be(Region.AU);
+        logs.Messages.Should().NotContain(m => m.Level == LogLevel.Warning && m.Text.Contains("restart", StringComparison.Ordinal));
+
+        // A router change is valid but the running router keeps its start values: the host must be told.
+        var withRouter = Workspace("AU");
+        withRouter["AiCompliance:Router:AttemptTimeout"] = "00:00:04";
+        source.Provider.Replace(withRouter);
+        config.Reload();
+
+        logs.Messages.Should().Contain(m => m.Level == LogLevel.Warning && m.Text.Contains("AiCompliance:Router", StringComparison.Ordinal) && m.Text.Contains("restart", StringComparison.Ordinal));
+        logs.Messages.Should().NotContain(m => m.Text.Contains("00:00:04", StringComparison.Ordinal), "values are never logged");
+    }
+
     private sealed class ReplaceableSource(Dictionary<string, string?> initial) : IConfigurationSource
     {
         public ReplaceableProvider Provider { get; } = new(initial);
