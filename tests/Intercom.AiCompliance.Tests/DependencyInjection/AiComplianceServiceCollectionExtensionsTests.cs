@@ -204,15 +204,19 @@ public class AiComplianceServiceCollectionExtensionsTests
     public async Task Router_BuiltByTheContainerWithDefaultOptions_TrafficReturnsAfterAnOutageEnds(CancellationToken cancellationToken)
     {
         var clock = new FakeTimeProvider();
-        var (adapters, spy) = ScriptedAdapter.ForEveryProvider(clock);
+        var spy = new ScriptedClient.Shared(clock);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
-        var builder = services.AddAiCompliance(o => o.Workspaces.Add(Requests.Profile("ws-eu", Region.EU)))
-            .AddDeployment(Deployments.Make("eu-a", region: Region.EU, resolution: 0.8))
-            .AddDeployment(Deployments.Make("eu-b", region: Region.EU, resolution: 0.7));
-        foreach (var adapter in adapters)
+        var builder = services.AddAiCompliance(o => o.Workspaces.Add(Requests.Profile("ws-eu", Region.EU)));
+        foreach (var deployment in new[] { Deployments.Make("eu-a", region: Region.EU, resolution: 0.8), Deployments.Make("eu-b", region: Region.EU, resolution: 0.7) })
         {
-            builder.AddAdapter(adapter);
+            var client = new ScriptedClient(deployment, spy);
+            builder.AddDeployment(deployment)
+                .AddDeploymentClient<IChatClient>(deployment.Id, (_, _) => client)
+                .AddDeploymentClient<IEmbeddingGenerator<string, Embedding<float>>>(deployment.Id, (_, _) => client)
+                .AddDeploymentClient<ISpeechToTextClient>(deployment.Id, (_, _) => client)
+                .AddDeploymentClient<ITextToSpeechClient>(deployment.Id, (_, _) => client)
+                .AddDeploymentClient<IRerankingClient>(deployment.Id, (_, _) => client);
         }
 
         await using var provider = services.BuildServiceProvider();
