@@ -11,10 +11,41 @@ namespace Intercom.AiCompliance.Routing;
 public sealed partial class ProviderRouter
 {
     /// <summary>
-    /// What the record says about training: the gate decides only after the record is stored, so a served request's
-    /// record says the decision comes after it; the decision itself is logged and counted with the record's event id.
+    /// What a served request's record says about training when consent allowed it: the sample is offered only after the
+    /// record is stored, and only if consent still holds then (the gate reads it again); the final decision is logged and
+    /// counted with the record's event id.
     /// </summary>
-    internal const string TrainingDecidedAfterRecord = "decided-after-record";
+    internal const string TrainingOfferAfterRecord = "offer-after-record";
+
+    /// <summary>
+    /// Reads the workspace's consent for the record of a served request, bounded by the training offer timeout and never
+    /// by the caller's token (the request has already succeeded). A ledger that fails or does not answer in time leaves
+    /// the consent unknown, and unknown means no offer.
+    /// </summary>
+    private async ValueTask ReadConsentForRecordAsync(Run run)
+    {
+        if (_training is null || run.Profile is null)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(_options.TrainingOfferTimeout, _time);
+        try
+        {
+            run.Consent = await _training.CurrentConsentAsync(run.Profile, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            run.Consent = null;
+        }
+    }
+
+    private string TrainingDecisionFor(Run run, AuditOutcome outcome) =>
+        outcome != AuditOutcome.Succeeded ? "not-applicable"
+        : _training is null ? "no-training-gate"
+        : run.Consent is null ? "withheld-consent-unavailable"
+        : run.Consent.AllowsTraining ? TrainingOfferAfterRecord
+        : "withheld-no-consent";
 
     private AuditRecord BuildRecord(Run run, AuditOutcome outcome, string? outcomeReason, ProviderDeployment? served, string inputDigest, string? outputDigest, Microsoft.Extensions.AI.UsageDetails? usage)
     {
@@ -59,8 +90,8 @@ public sealed partial class ProviderRouter
                 StartedAt = a.StartedAt,
                 DurationMicroseconds = (long)a.Duration.TotalMicroseconds,
             }).ToArray(),
-            Consent = null,
-            TrainingDecision = outcome != AuditOutcome.Succeeded ? "not-applicable" : _training is null ? "no-training-gate" : TrainingDecidedAfterRecord,
+            Consent = outcome == AuditOutcome.Succeeded ? run.Consent?.ToString() : null,
+            TrainingDecision = TrainingDecisionFor(run, outcome),
             Outcome = outcome,
             OutcomeReason = outcomeReason,
             ServedBy = served?.Id,
@@ -132,6 +163,9 @@ public sealed partial class ProviderRouter
         public string EventId { get; } = EventIds.Next();
 
         public WorkspaceComplianceProfile? Profile { get; set; }
+
+        /// <summary>The workspace's consent read for the record of a served request (null: not read, or unknown).</summary>
+        public EffectiveConsent? Consent { get; set; }
 
         public RoutingPlan? Plan { get; set; }
 

@@ -126,6 +126,11 @@ public sealed partial class ProviderRouter
 
         // The deployment that streamed is named whenever anything was delivered, however the stream ended.
         var served = delivered.Count > 0 || outcome == AuditOutcome.Succeeded ? run.Served : null;
+        if (outcome == AuditOutcome.Succeeded)
+        {
+            await ReadConsentForRecordAsync(run).ConfigureAwait(false);
+        }
+
         AuditWriteException? auditError = null;
         if (auditing)
         {
@@ -138,12 +143,12 @@ public sealed partial class ProviderRouter
             catch (AuditWriteException ex)
             {
                 auditError = ex;
-                Log.AuditFailed(_logger, ex.InnerException?.GetType().Name ?? ex.GetType().Name, _options.AuditFailureMode == AuditFailureMode.FailClosed);
+                Log.AuditFailed(_logger, ex.SinkErrorType ?? ex.Failure.ToString(), _options.AuditFailureMode == AuditFailureMode.FailClosed);
             }
         }
 
         Record(activity, started, outcome, reason, product, capability, served);
-        if (outcome == AuditOutcome.Succeeded && auditError is null && _training is not null)
+        if (outcome == AuditOutcome.Succeeded && auditError is null && run.Consent is { AllowsTraining: true })
         {
             OfferForTraining(run.Request, run.Profile!, new ChatOutput(delivered.ToChatResponse()), run.EventId);
         }

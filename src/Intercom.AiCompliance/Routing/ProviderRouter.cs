@@ -178,6 +178,11 @@ public sealed partial class ProviderRouter : IProviderRouter
         }
 
         var served = outcome == AuditOutcome.Succeeded ? run.Served : null;
+        if (outcome == AuditOutcome.Succeeded)
+        {
+            await ReadConsentForRecordAsync(run).ConfigureAwait(false);
+        }
+
         AuditWriteException? auditError = null;
         if (auditing)
         {
@@ -197,7 +202,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         Record(activity, started, outcome, outcomeReason, product, capability, served);
 
         // Training is offered only for a request whose record is stored, after it is stored, off the caller's path.
-        if (outcome == AuditOutcome.Succeeded && auditError is null && _training is not null)
+        if (outcome == AuditOutcome.Succeeded && auditError is null && run.Consent is { AllowsTraining: true })
         {
             OfferForTraining(request, run.Profile!, output!, run.EventId);
         }

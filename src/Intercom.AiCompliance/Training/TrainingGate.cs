@@ -95,6 +95,16 @@ public sealed class TrainingGate
         }
     }
 
+    /// <summary>
+    /// The workspace's consent now, as the audit record states it: <see langword="null"/> when the ledger cannot answer
+    /// (unknown means no). <see cref="OfferAsync"/> reads it again, twice, before anything is offered.
+    /// </summary>
+    public ValueTask<EffectiveConsent?> CurrentConsentAsync(WorkspaceComplianceProfile profile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return ConsentAsync(profile, cancellationToken);
+    }
+
     /// <summary>The workspace's consent, or <see langword="null"/> when the ledger cannot answer: unknown means no.</summary>
     private async ValueTask<EffectiveConsent?> ConsentAsync(WorkspaceComplianceProfile profile, CancellationToken cancellationToken)
     {

@@ -73,7 +73,8 @@ public class TrainingGateTests
         sample.Input.Should().Equal("I'm [PERSON] ([EMAIL]) from [COMPANY]");
         sample.Output.Should().ContainSingle();
         var record = rig.Audit.Records.Single();
-        record.TrainingDecision.Should().Be("decided-after-record", "the gate decides only once the record is stored");
+        record.Consent.Should().Be("OptedIn (StandardDefault)", "the record states the consent and the rule behind it");
+        record.TrainingDecision.Should().Be("offer-after-record", "the sample is offered only once the record is stored");
         var decision = rig.Decisions[record.EventId];
         decision.Consent!.ToString().Should().Be("OptedIn (StandardDefault)");
         decision.Outcome.Should().Be("offered");
@@ -87,9 +88,10 @@ public class TrainingGateTests
         await rig.SendAndSettleAsync(Requests.Make("ws"));
 
         rig.Sink.Samples.Should().BeEmpty();
-        var decision = rig.Decisions[rig.Audit.Records.Single().EventId];
-        decision.Consent!.ToString().Should().Be("OptedOut (DefaultRegionalHosting)");
-        decision.Outcome.Should().Be("withheld-no-consent");
+        var record = rig.Audit.Records.Single();
+        record.Consent.Should().Be("OptedOut (DefaultRegionalHosting)", "the record states the consent and the rule behind it");
+        record.TrainingDecision.Should().Be("withheld-no-consent");
+        rig.Decisions.Should().NotContainKey(record.EventId, "nothing is handed to the gate without consent");
     }
 
     [Test]
@@ -111,6 +113,20 @@ public class TrainingGateTests
         var decision = await gate.OfferAsync(Requests.Make("ws"), Requests.Profile("ws"), new ChatOutput(new Microsoft.Extensions.AI.ChatResponse()), default);
         decision.Should().Match<TrainingDecision>(d => !d.Offered && d.Outcome == "withheld-consent-unavailable");
         sink.Samples.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task SendAsync_LedgerUnavailable_AnswersRecordSaysConsentUnknownAndNothingIsOffered()
+    {
+        await using var rig = new Rig(ledger: new BrokenLedger());
+        var response = await rig.SendAndSettleAsync(Requests.Make("ws"));
+
+        response.Should().NotBeNull("the request already succeeded; training is secondary");
+        var record = rig.Audit.Records.Single();
+        record.Consent.Should().BeNull("the ledger could not say");
+        record.TrainingDecision.Should().Be("withheld-consent-unavailable", "unknown consent means no");
+        rig.Sink.Samples.Should().BeEmpty();
+        rig.Decisions.Should().BeEmpty("nothing is handed to the gate without known consent");
     }
 
     private sealed class BrokenLedger : ITrainingConsentLedger
