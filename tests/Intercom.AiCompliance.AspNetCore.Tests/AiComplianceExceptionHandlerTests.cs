@@ -80,6 +80,21 @@ public class AiComplianceExceptionHandlerTests
     }
 
     [Test]
+    public async Task TryHandleAsync_TotalDeadlinePassed_Is504()
+    {
+        // Every simulated call hangs far longer than the attempt timeout, so the walk runs into the total deadline.
+        await using var app = await TestApp.StartAsync(
+            simulate: s =>
+            {
+                s.LatencyRate = 1;
+                s.Latency = TimeSpan.FromSeconds(30);
+            },
+            extra: [("AiCompliance:Router:AttemptTimeout", "00:00:00.2"), ("AiCompliance:Router:TotalDeadline", "00:00:00.5")]);
+        var r = await Read(await app.ChatAsync("ws-us", "Hello " + TestApp.ContentMarker));
+        ShouldBeProblem(r, HttpStatusCode.GatewayTimeout, RejectionReasonCodes.DeadlineExceeded, RejectionReasonCodes.DeadlineExceeded);
+    }
+
+    [Test]
     public async Task TryHandleAsync_EveryCandidateFailed_Is503WithRetryAfter()
     {
         await using var app = await TestApp.StartAsync(simulate: s => Faults(s, ProviderFailureKind.ServerError));
