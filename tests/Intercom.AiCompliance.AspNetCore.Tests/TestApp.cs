@@ -38,7 +38,8 @@ internal sealed class TestApp : IAsyncDisposable
         Action<SimulationOptions>? simulate = null,
         IEnumerable<(string Key, string? Value)>? extra = null)
     {
-        var builder = WebApplication.CreateBuilder();
+        // Production, so the developer exception page (which prints messages) never stands in for the handler.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         builder.WebHost.UseTestServer();
         builder.Logging.ClearProviders();
         var pairs = new List<(string Key, string? Value)>
