@@ -47,6 +47,7 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
     private Task? _sinkCall;
     private int _writing;
     private volatile bool _closed;
+    private volatile int _lastWriteFailure;
 
     /// <summary>Creates the trail. It owns <paramref name="sink"/>: disposing the trail disposes the sink.</summary>
     /// <param name="sink">Where records go.</param>
@@ -96,6 +97,15 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
 
     /// <summary>The id of the key new records are sealed with (never the key itself).</summary>
     public string ChainKeyId => _key.Id;
+
+    /// <summary>Whether the trail is shut down (disposed or shutting down): it stores no more records.</summary>
+    public bool IsShutDown => _closed;
+
+    /// <summary>
+    /// Why the most recent write failed, or <see langword="null"/> when the most recent write stored its records (or
+    /// none was attempted yet). For health checks: it holds only the failure kind, never the sink's exception.
+    /// </summary>
+    public AuditWriteFailure? LastWriteFailure => _lastWriteFailure is var f and not 0 ? (AuditWriteFailure)f : null;
 
     /// <summary>Links <paramref name="record"/> into the chain, seals it and waits until the sink has stored it.</summary>
     /// <param name="record">The record; its sequence, key id and MACs are set by the trail.</param>
@@ -349,6 +359,7 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
                 ? _lineSink.WriteLinesAsync(_lines.WrittenMemory, linked.Length, _shutdown.Token)
                 : _sink.WriteAsync(linked, _shutdown.Token)).ConfigureAwait(false);
             _head = head;
+            _lastWriteFailure = 0;
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Completion.TrySetResult(linked[i]);
@@ -383,8 +394,10 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
         }
     }
 
-    private static void Fail(List<Pending> batch, Func<AuditWriteException> error)
+    private void Fail(List<Pending> batch, Func<AuditWriteException> error)
     {
+        var failure = error().Failure;
+        _lastWriteFailure = (int)failure;
         foreach (var p in batch)
         {
             p.Completion.TrySetException(error());

@@ -648,6 +648,8 @@ public sealed partial class ProviderRouter : IProviderRouter
         public void Closed() => Volatile.Write(ref _until, 0);
 
         public bool IsBreaking(long now) => now < Volatile.Read(ref _until);
+
+        public long Until => Volatile.Read(ref _until);
     }
 
     private sealed class CandidateNotCompliantException : Exception;
