@@ -186,6 +186,38 @@ public class OpenAIAiComplianceBuilderExtensionsTests
     }
 
     [Test]
+    public async Task SendAsync_Transcription_SdkPostsTheAudioToTheTranscriptionsApiOfTheDeployment(CancellationToken ct)
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(_ => new Reply(200, """{"text":"reset my password"}"""));
+        await using var host = new OpenAIHost(server, capabilities: ["Transcription"]);
+        var request = OpenAIHost.Chat() with { Payload = new TranscriptionPayload(new byte[] { 1, 2, 3, 4 }) };
+
+        var response = await host.Router.SendAsync(request, ct);
+
+        ((TranscriptOutput)response.Output).Text.Should().Be("reset my password");
+        var wire = server.Requests.Single();
+        wire.Path.Should().Be("/a/v1/audio/transcriptions");
+        wire.ContentType.Should().StartWith("multipart/form-data");
+        wire.Body.Should().Contain("model-a");
+    }
+
+    [Test]
+    public async Task SendAsync_SpeechSynthesis_SdkCallsTheSpeechApiAndReturnsTheAudio(CancellationToken ct)
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(_ => new Reply(200, "ID3-fake-mp3", "audio/mpeg"));
+        await using var host = new OpenAIHost(server, capabilities: ["SpeechSynthesis"]);
+        var request = OpenAIHost.Chat() with { Payload = new SpeechSynthesisPayload("Your password was reset.") };
+
+        var response = await host.Router.SendAsync(request, ct);
+
+        System.Text.Encoding.UTF8.GetString(((SpeechOutput)response.Output).Audio.ToArray()).Should().Be("ID3-fake-mp3");
+        var wire = server.Requests.Single();
+        wire.Path.Should().Be("/a/v1/audio/speech");
+        wire.Json.GetProperty("model").GetString().Should().Be("model-a");
+        wire.Json.GetProperty("input").GetString().Should().Be("Your password was reset.");
+    }
+
+    [Test]
     public async Task AddOpenAIClients_HostHandlerOnTheDeploymentsNamedHttpClient_SeesTheCalls(CancellationToken ct)
     {
         await using var server = await FakeOpenAIServer.StartAsync(_ => FakeOpenAIServer.Completion("model-a"));

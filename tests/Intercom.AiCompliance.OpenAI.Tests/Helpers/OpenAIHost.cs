@@ -19,7 +19,7 @@ public sealed class OpenAIHost : IAsyncDisposable
     private readonly ServiceProvider _provider;
 
     public OpenAIHost(FakeOpenAIServer server, int maxRetryAttempts = 0, ILoggerProvider? logs = null, Action<OpenAIProviderOptions>? configure = null,
-        string workspaceRegion = "US", IEnumerable<(string, string?)>? extra = null, Action<IServiceCollection>? host = null)
+        string workspaceRegion = "US", IEnumerable<(string, string?)>? extra = null, Action<IServiceCollection>? host = null, string[]? capabilities = null)
     {
         var settings = new List<(string, string?)>
         {
@@ -32,8 +32,8 @@ public sealed class OpenAIHost : IAsyncDisposable
             ("AiCompliance:Workspaces:0:ContractType", "Standard"),
             ("AiCompliance:Workspaces:0:HandlesHealthData", "false"),
         };
-        settings.AddRange(Deployment(0, "a", server.BaseAddress + "/a/v1", 0.9));
-        settings.AddRange(Deployment(1, "b", server.BaseAddress + "/b/v1", 0.5));
+        settings.AddRange(Deployment(0, "a", server.BaseAddress + "/a/v1", 0.9, capabilities: capabilities));
+        settings.AddRange(Deployment(1, "b", server.BaseAddress + "/b/v1", 0.5, capabilities: capabilities));
         settings.AddRange(extra ?? []);
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))).Build();
@@ -64,17 +64,16 @@ public sealed class OpenAIHost : IAsyncDisposable
 
     public IServiceProvider Services => _provider;
 
-    public static IEnumerable<(string, string?)> Deployment(int i, string id, string endpoint, double resolution, string region = "US")
+    public static IEnumerable<(string, string?)> Deployment(int i, string id, string endpoint, double resolution, string region = "US", string[]? capabilities = null)
     {
         var p = $"AiCompliance:Catalog:Deployments:{i}:";
         return
         [
+            .. (capabilities ?? ["Chat", "Embeddings"]).Select((c, n) => (p + $"Capabilities:{n}", (string?)c)),
             (p + "Id", id),
             (p + "Provider", "OpenAI"),
             (p + "Subprocessor", "OpenAI, LLC"),
             (p + "Model", "model-" + id),
-            (p + "Capabilities:0", "Chat"),
-            (p + "Capabilities:1", "Embeddings"),
             (p + "ProcessingRegions:0", region),
             (p + "SubprocessorLists:0", "global"),
             (p + "Endpoint", endpoint),
