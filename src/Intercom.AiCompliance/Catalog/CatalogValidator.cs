@@ -152,6 +152,12 @@ public static class CatalogValidator
             || (deployment.ProcessingRegions.Count > 0 && deployment.ProcessingRegions.All(r => r == Region.EU));
     }
 
+    /// <summary>OpenAI's EU data-residency API host.</summary>
+    private const string OpenAIEuHost = "eu.api.openai.com";
+
+    private static bool IsOpenAIHost(string host) =>
+        host.Equals("openai.com", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".openai.com", StringComparison.OrdinalIgnoreCase);
+
     private static void ValidateEndpoint(ProviderDeployment d, CatalogValidationOptions options, Action<string, string> error)
     {
         if (string.IsNullOrWhiteSpace(d.Endpoint)
@@ -179,7 +185,13 @@ public static class CatalogValidator
             return;
         }
 
-        if (IsEuHosted(d) && !uri.Host.Split(HostSeparators).Any(options.EuEndpointHostTokens.Contains))
+        if (d.Provider == ProviderKind.OpenAI && IsEuHosted(d) && IsOpenAIHost(uri.Host)
+            && !string.Equals(uri.Host, OpenAIEuHost, StringComparison.OrdinalIgnoreCase))
+        {
+            // OpenAI's EU data residency is served by exactly one host; a look-alike with an 'eu' token is not it.
+            error(nameof(d.Endpoint), $"host '{uri.Host}' is not OpenAI's EU data-residency host, but the deployment processes data in the EU only: use https://{OpenAIEuHost}/v1.");
+        }
+        else if (IsEuHosted(d) && !uri.Host.Split(HostSeparators).Any(options.EuEndpointHostTokens.Contains))
         {
             error(nameof(d.Endpoint), $"host '{uri.Host}' is not an EU endpoint, but the deployment is EU-hosted: use the provider's EU regional endpoint (for example eu.api.openai.com or bedrock-runtime.eu-central-1.amazonaws.com).");
         }
