@@ -19,4 +19,7 @@ internal static partial class AuditLog
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "The audit sink {Sink} failed while closing ({ErrorType})")]
     public static partial void SinkCloseFailed(ILogger logger, string sink, string errorType);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "The audit sink {Sink} did not finish closing within the shutdown timeout {Timeout}; the audit trail stopped waiting for it and the close goes on in the background")]
+    public static partial void SinkCloseAbandoned(ILogger logger, string sink, TimeSpan timeout);
 }

@@ -176,7 +176,9 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Stops accepting records, waits (at most the shutdown timeout, without spinning) for the queued ones to be
-    /// stored, fails any left, then disposes the sink once no call of the trail is running in it.
+    /// stored, fails any left, then disposes the sink once no call of the trail is running in it. The whole wait,
+    /// closing the sink included, is bounded by the shutdown timeout: a sink whose own dispose hangs is abandoned with
+    /// a warning log (its close goes on in the background), and a sink still inside a call is closed when the call ends.
     /// </summary>
     public ValueTask DisposeAsync() => new(_disposal.Value);
 
@@ -192,6 +194,7 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
 
     private async Task DisposeCoreAsync()
     {
+        var started = _time.GetTimestamp();
         _closed = true;
 
         // A barrier: completed by the writer once everything queued before it has been handled.
@@ -234,7 +237,19 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
         }
         else
         {
-            await CloseSinkAsync().ConfigureAwait(false);
+            // On the thread pool: a sink's Dispose may block (a file write stuck under its lock), and a blocked thread
+            // cannot be timed out. What is left of the shutdown timeout bounds the wait; past it the close is
+            // abandoned (it goes on in the background) so that disposing the trail, and the host, still ends.
+            var close = Task.Run(CloseSinkAsync);
+            var left = _shutdownTimeout - _time.GetElapsedTime(started);
+            try
+            {
+                await close.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                AuditLog.SinkCloseAbandoned(_logger, SinkName, _shutdownTimeout);
+            }
         }
     }
 

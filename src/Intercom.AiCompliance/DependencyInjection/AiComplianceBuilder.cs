@@ -80,6 +80,12 @@ public sealed class AiComplianceBuilder
     }
 
     /// <summary>Uses <typeparamref name="TSink"/> for the audit trail, replacing the default.</summary>
+    /// <remarks>
+    /// The audit trail builds the sink and owns it: the container does not dispose it, the trail does, within
+    /// <c>AiCompliance:Audit:ShutdownTimeout</c> (a sink whose dispose hangs is abandoned with a warning). Reach the
+    /// sink the trail writes to through <see cref="AuditTrail.Sink"/>; resolving <see cref="IAuditSink"/> from the
+    /// container builds a separate instance.
+    /// </remarks>
     public AiComplianceBuilder UseAuditSink<TSink>()
         where TSink : class, IAuditSink
     {
@@ -88,6 +94,7 @@ public sealed class AiComplianceBuilder
     }
 
     /// <summary>Uses a given audit sink instance, replacing the default.</summary>
+    /// <remarks>The audit trail owns the instance: disposing the host disposes it through the trail, within <c>AiCompliance:Audit:ShutdownTimeout</c>.</remarks>
     public AiComplianceBuilder UseAuditSink(IAuditSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);

@@ -85,8 +85,12 @@ public static class AiComplianceServiceCollectionExtensions
                 ? new JsonLinesAuditSink(path, audit.FlushToDisk, sp.GetService<ILoggerFactory>()?.CreateLogger<JsonLinesAuditSink>(), sp.GetService<TimeProvider>())
                 : new InMemoryAuditSink();
         });
+        // The trail owns its sink: it builds the sink from the IAuditSink registration itself rather than resolving it,
+        // so the container never holds the sink and never disposes it. Disposed by the container, the sink's own
+        // dispose (a host sink waiting for a stuck write, or a file sink waiting under its lock) would make disposing
+        // the host unbounded; the trail bounds it by AiCompliance:Audit:ShutdownTimeout.
         services.TryAddSingleton(sp => new AuditTrail(
-            sp.GetRequiredService<IAuditSink>(),
+            CreateOwnedAuditSink(services, sp),
             AuditOptionsValidator.ToTrailOptions(sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Audit),
             sp.GetService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger<AuditTrail>()));
@@ -121,6 +125,21 @@ public static class AiComplianceServiceCollectionExtensions
             sp.GetService<IProviderFailureClassifier>()));
         services.TryAddSingleton<IProviderRouter>(sp => sp.GetRequiredService<ProviderRouter>());
         return marker;
+    }
+
+    /// <summary>
+    /// Builds the sink the last <see cref="IAuditSink"/> registration describes (an instance, a factory or a type)
+    /// without the container tracking it for disposal.
+    /// </summary>
+    private static IAuditSink CreateOwnedAuditSink(IServiceCollection services, IServiceProvider sp)
+    {
+        var descriptor = services.LastOrDefault(d => d.ServiceType == typeof(IAuditSink) && !d.IsKeyedService)
+            ?? throw new InvalidOperationException("No IAuditSink is registered: AddAiCompliance registers one; do not remove it, replace it with UseAuditSink.");
+        object? sink = descriptor.ImplementationInstance
+            ?? descriptor.ImplementationFactory?.Invoke(sp)
+            ?? (descriptor.ImplementationType is { } type ? ActivatorUtilities.CreateInstance(sp, type) : null);
+        return sink as IAuditSink
+            ?? throw new InvalidOperationException($"The IAuditSink registration produced {sink?.GetType().Name ?? "nothing"}, not an IAuditSink.");
     }
 
     private sealed class RouterStartCheck;

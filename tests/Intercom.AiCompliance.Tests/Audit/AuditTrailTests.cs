@@ -101,6 +101,27 @@ public class AuditTrailTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task DisposeAsync_SinkDisposeBlocks_AbandonsTheCloseAfterTheShutdownTimeout()
+    {
+        var clock = new FakeTimeProvider();
+        using var sink = new BlockingDisposeSink();
+        var trail = new AuditTrail(sink, Options(shutdown: TimeSpan.FromSeconds(2)), clock);
+        (await trail.AppendAsync(Record(1)).AsTask().WaitAsync(Limit)).Sequence.Should().Be(1);
+
+        var dispose = Task.Run(() => trail.DisposeAsync().AsTask()); // a blocking close must not block the test's thread
+        await Wait.Until(() => sink.DisposeEntered, "the trail starts closing its sink");
+        dispose.IsCompleted.Should().BeFalse("it waits for the sink's close, up to the shutdown timeout");
+
+        // The trail arms its timer just after starting the close: advance until it has seen the timeout pass.
+        await Wait.Until(() => { clock.Advance(TimeSpan.FromSeconds(2)); return dispose.IsCompleted; }, "disposing ends once the shutdown timeout passes");
+        await dispose.WaitAsync(Limit);
+        sink.DisposeReturned.Should().BeFalse("the hung close was abandoned, not waited for");
+        sink.Unblock();
+        await Wait.Until(() => sink.DisposeReturned, "the abandoned close goes on in the background");
+    }
+
+    [Test]
     public async Task DisposeAsync_HealthySink_StoresEverythingQueuedAndClosesTheSink()
     {
         var sink = new HeldSink();
@@ -239,6 +260,38 @@ public class AuditTrailTests
     }
 
     /// <summary>An in-memory sink that can hold writes until released, fail after storing, or throw.</summary>
+    /// <summary>Stores records at once; its synchronous Dispose blocks its thread until released.</summary>
+    private sealed class BlockingDisposeSink : IAuditSink, IDisposable
+    {
+        private readonly InMemoryAuditSink _inner = new();
+        private readonly ManualResetEventSlim _release = new();
+        private volatile bool _entered;
+        private volatile bool _returned;
+
+        public bool DisposeEntered => _entered;
+
+        public bool DisposeReturned => _returned;
+
+        public void Unblock() => _release.Set();
+
+        public ValueTask<AuditChainHead> ReadHeadAsync(CancellationToken cancellationToken = default) => _inner.ReadHeadAsync(cancellationToken);
+
+        public ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default) => _inner.WriteAsync(records, cancellationToken);
+
+        public void Dispose()
+        {
+            if (_entered)
+            {
+                _release.Set();
+                return;
+            }
+
+            _entered = true;
+            _release.Wait();
+            _returned = true;
+        }
+    }
+
     private sealed class HeldSink(IEnumerable<AuditRecord>? existing = null) : IAuditSink, IDisposable
     {
         private readonly List<AuditRecord> _records = [.. existing ?? []];

@@ -29,6 +29,167 @@ public class AiComplianceServiceCollectionExtensionsTests
         ("AiCompliance:Workspaces:0:AllowedKnowledgeSources:FinAiAgent:0", "Articles"),
     ];
 
+    private static readonly TimeSpan DisposeGuard = TimeSpan.FromSeconds(30);
+
+    private static IConfiguration StuckSinkConfig(params (string, string?)[] audit) => Config(
+    [
+        .. OneWorkspace(),
+        ("AiCompliance:Audit:ChainKey", Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray())),
+        ("AiCompliance:Audit:WriteTimeout", "00:00:00.200"),
+        ("AiCompliance:Audit:ShutdownTimeout", "00:00:00.500"),
+        .. audit,
+    ]);
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task DisposeAsync_HostSinkHangsInWriteAndInDispose_DisposingTheProviderEnds(CancellationToken cancellationToken)
+    {
+        var gate = new SinkGate();
+        var services = new ServiceCollection();
+        services.AddSingleton(gate);
+        services.AddAiCompliance(StuckSinkConfig().GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests().UseAuditSink<HangingSink>();
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            var router = provider.GetRequiredService<IProviderRouter>();
+            (await FluentActions.Awaiting(() => router.SendAsync(Requests.Make("ws-1"), cancellationToken).WaitAsync(DisposeGuard, cancellationToken))
+                .Should().ThrowAsync<Intercom.AiCompliance.Audit.AuditWriteException>()).Which.Failure.Should().Be(Intercom.AiCompliance.Audit.AuditWriteFailure.TimedOut);
+            gate.WriteEntered.Should().BeTrue("the request reached the stuck sink");
+
+            // Before the trail owned its sink, the container disposed it after the trail and waited on it forever.
+            // On the thread pool: a sink's Dispose that blocks its thread must not block the test's.
+            await Task.Run(() => provider.DisposeAsync().AsTask(), cancellationToken).WaitAsync(DisposeGuard, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task DisposeAsync_HostSinkInstanceHangsInDispose_DisposingTheProviderEnds(CancellationToken cancellationToken)
+    {
+        var gate = new SinkGate();
+        var sink = new HangingSink(gate) { WritesHang = false };
+        var services = new ServiceCollection();
+        services.AddAiCompliance(StuckSinkConfig().GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests().UseAuditSink(sink);
+        var provider = services.BuildServiceProvider();
+        try
+        {
+            (await provider.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), cancellationToken).WaitAsync(DisposeGuard, cancellationToken))
+                .Should().NotBeNull();
+
+            // On the thread pool: a sink's Dispose that blocks its thread must not block the test's.
+            await Task.Run(() => provider.DisposeAsync().AsTask(), cancellationToken).WaitAsync(DisposeGuard, cancellationToken);
+            gate.DisposeEntered.Should().BeTrue("the trail closes the sink it owns, and stops waiting once the shutdown timeout has passed");
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task DisposeAsync_JsonLinesSinkStuckInAWrite_DisposingTheProviderEnds(CancellationToken cancellationToken)
+    {
+        var dir = Directory.CreateTempSubdirectory("aic-stuck-");
+        var services = new ServiceCollection();
+        services.AddAiCompliance(StuckSinkConfig(("AiCompliance:Audit:FilePath", Path.Combine(dir.FullName, "audit.jsonl"))).GetSection("AiCompliance"))
+            .AddSimulatedClientsForDemosAndTests();
+        var provider = services.BuildServiceProvider();
+        var sink = provider.GetRequiredService<Intercom.AiCompliance.Audit.AuditTrail>().Sink;
+        sink.Should().BeOfType<Intercom.AiCompliance.Audit.JsonLinesAuditSink>();
+
+        // A write stuck in the file system (a hung network share, a frozen disk) holds the sink's I/O lock; a thread
+        // of the test holds that lock to stand for it, so the trail's write and the sink's Dispose both block on it.
+        var io = typeof(Intercom.AiCompliance.Audit.JsonLinesAuditSink).GetField("_io", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.GetValue(sink)!;
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            lock (io)
+            {
+                held.Set();
+                release.Wait();
+            }
+        }) { IsBackground = true };
+        holder.Start();
+        held.Wait(cancellationToken);
+        try
+        {
+            var router = provider.GetRequiredService<IProviderRouter>();
+            await FluentActions.Awaiting(() => router.SendAsync(Requests.Make("ws-1"), cancellationToken).WaitAsync(DisposeGuard, cancellationToken))
+                .Should().ThrowAsync<Intercom.AiCompliance.Audit.AuditWriteException>();
+
+            // On the thread pool: a sink's Dispose that blocks its thread must not block the test's.
+            await Task.Run(() => provider.DisposeAsync().AsTask(), cancellationToken).WaitAsync(DisposeGuard, cancellationToken);
+        }
+        finally
+        {
+            release.Set();
+            holder.Join();
+        }
+
+        // Once the stuck write ends, the trail closes the file and releases its lock: a new writer can open it.
+        await Wait.Until(() => CanOpen(Path.Combine(dir.FullName, "audit.jsonl")), "the sink is closed once its stuck call ends");
+        dir.Delete(recursive: true);
+    }
+
+    private static bool CanOpen(string path)
+    {
+        try
+        {
+            using var sink = new Intercom.AiCompliance.Audit.JsonLinesAuditSink(path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class SinkGate
+    {
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public volatile bool WriteEntered;
+
+        public volatile bool DisposeEntered;
+
+        public Task Released => _release.Task;
+
+        public void Release() => _release.TrySetResult();
+    }
+
+    /// <summary>A host sink that hangs in WriteAsync (ignoring its token) and in DisposeAsync until its gate opens.</summary>
+    private sealed class HangingSink(SinkGate gate) : Intercom.AiCompliance.Audit.IAuditSink, IAsyncDisposable
+    {
+        private readonly Intercom.AiCompliance.Audit.InMemoryAuditSink _inner = new();
+
+        public bool WritesHang { get; init; } = true;
+
+        public ValueTask<Intercom.AiCompliance.Audit.AuditChainHead> ReadHeadAsync(CancellationToken cancellationToken = default) => _inner.ReadHeadAsync(cancellationToken);
+
+        public async ValueTask WriteAsync(IReadOnlyList<Intercom.AiCompliance.Audit.AuditRecord> records, CancellationToken cancellationToken = default)
+        {
+            gate.WriteEntered = true;
+            if (WritesHang)
+            {
+                await gate.Released.ConfigureAwait(false);
+            }
+
+            await _inner.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            gate.DisposeEntered = true;
+            await gate.Released.ConfigureAwait(false);
+        }
+    }
+
     [Test]
     public async Task AddAiCompliance_FromConfiguration_RoutesWithDefaultCatalogueAndBoundProfiles()
     {
@@ -89,7 +250,7 @@ public class AiComplianceServiceCollectionExtensionsTests
         response.ServedByClient.Should().Be(nameof(CountingChatClient));
         response.Simulated.Should().BeFalse();
         client.Calls.Should().Be(1, "the deployment's registered client is the one called");
-        var record = ((Intercom.AiCompliance.Audit.InMemoryAuditSink)provider.GetRequiredService<Intercom.AiCompliance.Audit.IAuditSink>()).Records.Single();
+        var record = ((Intercom.AiCompliance.Audit.InMemoryAuditSink)provider.GetRequiredService<Intercom.AiCompliance.Audit.AuditTrail>().Sink).Records.Single();
         record.ServedByClient.Should().Be(nameof(CountingChatClient));
         record.Simulated.Should().BeNull();
     }
