@@ -53,7 +53,7 @@ public class SqliteAiComplianceBuilderExtensionsTests
             // A training sink without a durable consent store fails the start: the SQLite store counts as durable.
             await host.StartAsync(ct);
             host.Services.GetRequiredService<IConsentEventStore>().Should().BeOfType<SqliteConsentEventStore>();
-            host.Services.GetRequiredService<IAuditSink>().Should().BeOfType<SqliteAuditSink>();
+            host.Services.GetRequiredService<AuditTrail>().Sink.Should().BeOfType<SqliteAuditSink>("the trail writes to the SQLite sink");
             host.Services.GetRequiredService<SqliteStore>().Durability.Should().Be(SqliteDurability.PowerLoss);
             await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), ct);
             await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), ct);
