@@ -35,14 +35,12 @@ public sealed partial class ProviderRouter
         var started = _time.GetTimestamp();
         var product = request.Product.ToString();
         var capability = request.Capability.ToString();
-        using var activity = AiComplianceTelemetry.ActivitySource.StartActivity("aicompliance.route");
-        activity?.SetTag("aicompliance.product", product);
-        activity?.SetTag("aicompliance.capability", capability);
+        using var activity = StartRouteActivity(product, capability);
         activity?.SetTag("aicompliance.streaming", true);
 
         var run = new Run(this, request, cancellationToken, started);
         var auditing = !_audit.IsDiscarding;
-        var inputDigest = auditing ? Digest(request.Payload.AppendTo) : string.Empty;
+        var inputDigest = InputDigestOf(request);
 
         // Until the stream ends otherwise, a caller that stops reading leaves it abandoned.
         var outcome = AuditOutcome.Abandoned;

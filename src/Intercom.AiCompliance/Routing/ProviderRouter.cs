@@ -120,6 +120,18 @@ public sealed partial class ProviderRouter : IProviderRouter
     private static readonly RuleViolation UnknownWorkspace =
         new(RejectionReason.WorkspaceUnknown, "workspace", "the workspace has no compliance profile in the store");
 
+    /// <summary>The span of one routed request (SendAsync or a stream), with its low-cardinality tags.</summary>
+    private static System.Diagnostics.Activity? StartRouteActivity(string product, string capability)
+    {
+        var activity = AiComplianceTelemetry.ActivitySource.StartActivity("aicompliance.route");
+        activity?.SetTag("aicompliance.product", product);
+        activity?.SetTag("aicompliance.capability", capability);
+        return activity;
+    }
+
+    /// <summary>The keyed digest of everything the request would send, or empty when nothing is audited (benchmarks only).</summary>
+    private string InputDigestOf(AiRequest request) => _audit.IsDiscarding ? string.Empty : Digest(request.Payload.AppendTo);
+
     /// <inheritdoc/>
     public async Task<AiResponse> SendAsync(AiRequest request, CancellationToken cancellationToken = default)
     {
@@ -128,13 +140,11 @@ public sealed partial class ProviderRouter : IProviderRouter
         var started = _time.GetTimestamp();
         var product = request.Product.ToString();
         var capability = request.Capability.ToString();
-        using var activity = AiComplianceTelemetry.ActivitySource.StartActivity("aicompliance.route");
-        activity?.SetTag("aicompliance.product", product);
-        activity?.SetTag("aicompliance.capability", capability);
+        using var activity = StartRouteActivity(product, capability);
 
         var run = new Run(this, request, cancellationToken, started);
         var auditing = !_audit.IsDiscarding;
-        var inputDigest = auditing ? Digest(request.Payload.AppendTo) : string.Empty;
+        var inputDigest = InputDigestOf(request);
         AuditOutcome outcome = AuditOutcome.AllCandidatesFailed;
         string? outcomeReason = null;
         AiOutput? output = null;

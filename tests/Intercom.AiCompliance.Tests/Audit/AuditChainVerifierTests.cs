@@ -32,18 +32,7 @@ public class AuditChainVerifierTests
         }
     }
 
-    private static AuditRecord Record(int i) => new()
-    {
-        EventId = $"e{i}",
-        Timestamp = new DateTimeOffset(2026, 6, 1, 12, 0, i, TimeSpan.Zero),
-        WorkspaceId = "ws-1",
-        Product = "FinAiAgent",
-        Purpose = "AnsweringEndUser",
-        Capability = "Chat",
-        Required = new AuditPromises { Region = "EU" },
-        Outcome = AuditOutcome.Succeeded,
-        ServedBy = "a",
-    };
+    private static AuditRecord Record(int i) => AuditRecords.Make(i, servedBy: "a");
 
     private static AuditVerificationResult Verify(byte[] bytes, AuditChainKey key) =>
         AuditChainVerifier.Verify(new MemoryStream(bytes, writable: false), key);

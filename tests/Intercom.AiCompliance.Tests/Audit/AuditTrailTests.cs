@@ -9,17 +9,7 @@ public class AuditTrailTests
     /// <summary>A real-time bound on every await in these tests, so a regression fails instead of hanging.</summary>
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
 
-    private static AuditRecord Record(int i) => new()
-    {
-        EventId = $"e{i}",
-        Timestamp = new DateTimeOffset(2026, 6, 1, 12, 0, i, TimeSpan.Zero),
-        WorkspaceId = "ws-1",
-        Product = "FinAiAgent",
-        Purpose = "AnsweringEndUser",
-        Capability = "Chat",
-        Required = new AuditPromises { Region = "EU" },
-        Outcome = AuditOutcome.Succeeded,
-    };
+    private static AuditRecord Record(int i) => AuditRecords.Make(i);
 
     private static AuditTrailOptions Options(TimeSpan? write = null, TimeSpan? shutdown = null) => new()
     {

@@ -29,17 +29,7 @@ public class JsonLinesAuditSinkTests
         }
     }
 
-    private static AuditRecord Record(int i) => new()
-    {
-        EventId = $"e{i}",
-        Timestamp = new DateTimeOffset(2026, 6, 1, 12, 0, i, TimeSpan.Zero),
-        WorkspaceId = "ws-1",
-        Product = "FinAiAgent",
-        Purpose = "AnsweringEndUser",
-        Capability = "Chat",
-        Required = new AuditPromises { Region = "EU" },
-        Outcome = AuditOutcome.Succeeded,
-    };
+    private static AuditRecord Record(int i) => AuditRecords.Make(i);
 
     private async Task WriteAsync(int from, int count, ILogger? logger = null, TimeProvider? clock = null)
     {
