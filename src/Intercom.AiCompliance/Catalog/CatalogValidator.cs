@@ -185,6 +185,8 @@ public static class CatalogValidator
             return;
         }
 
+        VertexDeploymentChecks.Validate(d, uri, error);
+        ElevenLabsDeploymentChecks.Validate(d, uri, error);
         if (d.Provider == ProviderKind.OpenAI && IsEuHosted(d) && IsOpenAIHost(uri.Host)
             && !string.Equals(uri.Host, OpenAIEuHost, StringComparison.OrdinalIgnoreCase))
         {
