@@ -25,7 +25,7 @@ internal static class VertexDeploymentClientFactory
     private static (VertexEndpoint, VertexHttp) Create(IServiceProvider services, ProviderDeployment deployment)
     {
         var options = services.GetRequiredService<IOptions<VertexProviderOptions>>().Value;
-        var endpoint = VertexEndpoint.For(deployment, options.ProjectId, options.LocalEndpointLocation);
+        var endpoint = VertexEndpoint.For(deployment, options.ProjectId, options.NonGoogleEndpointLocation);
         var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientNamePrefix + deployment.Id);
         client.Timeout = options.NetworkTimeout;
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;

@@ -27,9 +27,10 @@ internal sealed class VertexEndpoint
     /// <summary>
     /// Builds the addresses of <paramref name="deployment"/>: the location is read from a Google host
     /// (<c>europe-west4-aiplatform.googleapis.com</c> gives <c>europe-west4</c>, <c>aiplatform.googleapis.com</c> gives
-    /// <c>global</c>), and taken from <paramref name="localLocation"/> only for a loopback endpoint (a local fake).
+    /// <c>global</c>), and taken from <paramref name="nonGoogleLocation"/> only for a host outside <c>googleapis.com</c> (a gateway
+    /// in front of Vertex AI, or a local fake in tests), which carries no location.
     /// </summary>
-    public static VertexEndpoint For(ProviderDeployment deployment, string? projectId, string? localLocation)
+    public static VertexEndpoint For(ProviderDeployment deployment, string? projectId, string? nonGoogleLocation)
     {
         if (!Uri.TryCreate(deployment.Endpoint, UriKind.Absolute, out var uri))
         {
@@ -52,14 +53,14 @@ internal sealed class VertexEndpoint
         {
             location = host[..^RegionalHostSuffix.Length];
         }
-        else if (uri.IsLoopback && !string.IsNullOrWhiteSpace(localLocation))
+        else if (!host.EndsWith(".googleapis.com", StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(nonGoogleLocation))
         {
-            location = localLocation;
+            location = nonGoogleLocation;
         }
         else
         {
             throw new InvalidOperationException(
-                $"Vertex AI deployment '{deployment.Id}' endpoint host '{host}' is not a Vertex AI host ({{location}}{RegionalHostSuffix} or {GlobalHost}).");
+                $"Vertex AI deployment '{deployment.Id}' endpoint host '{host}' is not a Vertex AI host ({{location}}{RegionalHostSuffix} or {GlobalHost}); for a gateway, set AiComplianceVertex:NonGoogleEndpointLocation.");
         }
 
         if (!IsPathSegment(location) || !IsPathSegment(deployment.Model))

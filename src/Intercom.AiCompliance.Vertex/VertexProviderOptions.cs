@@ -30,14 +30,15 @@ public sealed class VertexProviderOptions
     public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
     /// <summary>
-    /// The location used in request paths when a deployment's endpoint is a loopback address (a local fake in tests), which
-    /// carries no location. For Google hosts the location is always read from the host (<c>europe-west4-aiplatform.googleapis.com</c>)
-    /// and this value is ignored.
+    /// The location used in request paths when a deployment's endpoint is outside <c>googleapis.com</c> (a gateway in front of
+    /// Vertex AI, or a local fake in tests), whose host carries no location. For Google hosts the location is always read from
+    /// the host (<c>europe-west4-aiplatform.googleapis.com</c>) and this value is ignored. The catalogue author answers for
+    /// where a gateway sends data: describe its regions in the catalogue as for any other endpoint.
     /// </summary>
-    public string? LocalEndpointLocation { get; set; }
+    public string? NonGoogleEndpointLocation { get; set; }
 
     /// <summary>Describes the options without the service account key: only whether one is set.</summary>
     public override string ToString() =>
         $"VertexProviderOptions {{ ProjectId = {ProjectId ?? "not set"}, ServiceAccountJson = {(string.IsNullOrEmpty(ServiceAccountJson) ? "not set (application default credentials)" : "set (hidden)")}, "
-        + $"TokenRefreshMargin = {TokenRefreshMargin}, NetworkTimeout = {NetworkTimeout}, LocalEndpointLocation = {LocalEndpointLocation ?? "not set"} }}";
+        + $"TokenRefreshMargin = {TokenRefreshMargin}, NetworkTimeout = {NetworkTimeout}, NonGoogleEndpointLocation = {NonGoogleEndpointLocation ?? "not set"} }}";
 }

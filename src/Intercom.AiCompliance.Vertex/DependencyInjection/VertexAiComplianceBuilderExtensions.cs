@@ -40,7 +40,7 @@ public static class VertexAiComplianceBuilderExtensions
     /// <summary>
     /// Serves every Vertex AI deployment as <see cref="AddVertexClients(AiComplianceBuilder, Action{VertexProviderOptions})"/>
     /// does, with the options bound strictly from <paramref name="section"/> (normally <c>configuration.GetSection("AiComplianceVertex")</c>:
-    /// <c>ProjectId</c>, <c>ServiceAccountJson</c>, <c>TokenRefreshMargin</c>, <c>NetworkTimeout</c>, <c>LocalEndpointLocation</c>);
+    /// <c>ProjectId</c>, <c>ServiceAccountJson</c>, <c>TokenRefreshMargin</c>, <c>NetworkTimeout</c>, <c>NonGoogleEndpointLocation</c>);
     /// any other key stops the host's start.
     /// </summary>
     /// <param name="builder">The builder from <c>AddAiCompliance</c>.</param>

@@ -8,8 +8,9 @@ namespace Intercom.AiCompliance.Catalog;
 /// <remarks>
 /// The hosts are those of ElevenLabs' API reference: <c>api.elevenlabs.io</c> (the default environment, data hosted in the
 /// US) and <c>api.us.elevenlabs.io</c> (US), and the isolated data-residency environments <c>api.eu.residency.elevenlabs.io</c>
-/// (EU), <c>api.in.residency.elevenlabs.io</c> (India) and <c>api.sg.residency.elevenlabs.io</c> (Singapore). Any other host
-/// is an error: where it would send data is unknown.
+/// (EU), <c>api.in.residency.elevenlabs.io</c> (India) and <c>api.sg.residency.elevenlabs.io</c> (Singapore). Any other
+/// <c>elevenlabs.io</c> host is an error: where it would send data is unknown. A host outside <c>elevenlabs.io</c> (a gateway
+/// in front of ElevenLabs) falls under the general endpoint rules only, as for OpenAI.
 /// </remarks>
 internal static class ElevenLabsDeploymentChecks
 {
@@ -33,6 +34,13 @@ internal static class ElevenLabsDeploymentChecks
 
         const string field = nameof(ProviderDeployment.Endpoint);
         var host = uri.IdnHost.TrimEnd('.');
+        if (!host.Equals("elevenlabs.io", StringComparison.OrdinalIgnoreCase) && !host.EndsWith(".elevenlabs.io", StringComparison.OrdinalIgnoreCase))
+        {
+            // A gateway in front of ElevenLabs (as for OpenAI): only the general rules apply, and the catalogue author answers
+            // for where it sends data.
+            return;
+        }
+
         if (!Hosts.TryGetValue(host, out var region))
         {
             error(field, $"host '{host}' is not an ElevenLabs API host: use https://api.elevenlabs.io or https://api.us.elevenlabs.io (US), or a data-residency host such as https://api.eu.residency.elevenlabs.io (EU).");

@@ -10,7 +10,9 @@ namespace Intercom.AiCompliance.Catalog;
 /// (<c>aiplatform.googleapis.com</c>) may serve a request from any location Google chooses, so it makes no residency promise
 /// and cannot back a deployment that declares one region. Locations are mapped by their prefix: <c>europe-*</c> to EU,
 /// <c>us-*</c> to US, <c>australia-*</c> to AU; any other location (such as <c>asia-northeast1</c> or
-/// <c>northamerica-northeast1</c>) has no region the platform offers, so it is an error rather than a guess.
+/// <c>northamerica-northeast1</c>) has no region the platform offers, so it is an error rather than a guess. A Google host
+/// that is not a Vertex AI endpoint (such as <c>generativelanguage.googleapis.com</c>) is an error too. A host outside
+/// <c>googleapis.com</c> (a gateway in front of Vertex AI) falls under the general endpoint rules only, as for OpenAI.
 /// </remarks>
 internal static class VertexDeploymentChecks
 {
@@ -37,6 +39,13 @@ internal static class VertexDeploymentChecks
                 error(field, $"host '{host}' is Vertex AI's global location, which may process a request in any location and makes no residency promise, but the deployment declares the single region {d.ProcessingRegions[0]}: use a regional endpoint such as https://{ExampleLocation(d.ProcessingRegions[0])}{RegionalHostSuffix}.");
             }
 
+            return;
+        }
+
+        if (!host.EndsWith(".googleapis.com", StringComparison.Ordinal))
+        {
+            // A gateway in front of Vertex AI (as for OpenAI): only the general rules apply, and the catalogue author answers
+            // for where it sends data.
             return;
         }
 

@@ -346,7 +346,7 @@ public class VertexAiComplianceBuilderExtensionsTests
         var start = async () =>
         {
             await using var server = await FakeProviderServer.StartAsync(_ => VertexReplies.Completion());
-            await using var host = new VertexHost(server, vertex: [("AiComplianceVertex:LocalEndpointLocation", VertexHost.Location)]);
+            await using var host = new VertexHost(server, vertex: [("AiComplianceVertex:NonGoogleEndpointLocation", VertexHost.Location)]);
         };
 
         start.Should().ThrowAsync<Exception>().WithMessage("*AiComplianceVertex:ProjectId*").GetAwaiter().GetResult();

@@ -55,7 +55,7 @@ public sealed class VertexHost : IAsyncDisposable
         };
         settings.AddRange(Deployment(0, "a", server.BaseAddress + "/a", 0.9, deploymentRegion, capabilities));
         settings.AddRange(Deployment(1, "b", server.BaseAddress + "/b", 0.5, deploymentRegion, capabilities));
-        settings.AddRange(vertex ?? [("AiComplianceVertex:ProjectId", Project), ("AiComplianceVertex:LocalEndpointLocation", Location)]);
+        settings.AddRange(vertex ?? [("AiComplianceVertex:ProjectId", Project), ("AiComplianceVertex:NonGoogleEndpointLocation", Location)]);
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))).Build();
 
