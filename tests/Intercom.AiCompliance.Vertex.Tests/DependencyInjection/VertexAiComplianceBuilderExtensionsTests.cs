@@ -160,6 +160,25 @@ public class VertexAiComplianceBuilderExtensionsTests
     }
 
     [Test]
+    public async Task StreamingThroughTheRouter_SafetyStopBeforeAnyText_IsARefusalThatIsNotRoutedAround(CancellationToken ct)
+    {
+        const string sse = "data: {\"candidates\":[{\"finishReason\":\"SAFETY\",\"safetyRatings\":[{\"category\":\"HARM_CATEGORY_HARASSMENT\",\"probability\":\"HIGH\",\"blocked\":true}]}]}\n\n";
+        await using var server = await FakeProviderServer.StartAsync(_ => Reply.Text(sse, "text/event-stream"));
+        await using var host = new VertexHost(server);
+        var view = host.Router.AsChatClient(new ComplianceContext { WorkspaceId = "ws-1", Product = Intercom.AiCompliance.Workspaces.AiProduct.FinAiAgent, Purpose = Intercom.AiCompliance.Workspaces.Purpose.AnsweringEndUser });
+
+        var read = async () =>
+        {
+            await foreach (var _ in view.GetStreamingResponseAsync("hi", cancellationToken: ct))
+            {
+            }
+        };
+
+        (await read.Should().ThrowAsync<ProviderRefusalException>()).Which.Failure.Kind.Should().Be(ProviderFailureKind.ContentPolicyRefusal);
+        server.Requests.Should().ContainSingle("a refusal is never sent to another deployment");
+    }
+
+    [Test]
     public async Task SendAsync_429WithRetryAfter_WaitsTheProvidersDelayThenRetriesTheSameDeployment(CancellationToken ct)
     {
         var calls = 0;
