@@ -30,9 +30,11 @@ internal sealed class GoogleVertexAccessTokenSource(IOptions<VertexProviderOptio
             throw new ProviderException(ProviderFailureKind.Authentication, "Vertex AI: no access token could be obtained from the configured Google credentials.");
         }
 
-        var expires = (credential.UnderlyingCredential as ServiceCredential)?.Token is { ExpiresInSeconds: { } seconds } t
-            ? new DateTimeOffset(DateTime.SpecifyKind(t.IssuedUtc, DateTimeKind.Utc)).AddSeconds(seconds)
-            : time.GetUtcNow() + UnknownLifetime;
+        // The library stamps a token on the system clock; what is left of its life is carried over to the host's clock.
+        var remaining = (credential.UnderlyingCredential as ServiceCredential)?.Token is { ExpiresInSeconds: { } seconds } t
+            ? new DateTimeOffset(DateTime.SpecifyKind(t.IssuedUtc, DateTimeKind.Utc)).AddSeconds(seconds) - TimeProvider.System.GetUtcNow()
+            : UnknownLifetime;
+        var expires = time.GetUtcNow() + remaining;
         return new VertexAccessToken(token, expires);
     }
 
