@@ -172,6 +172,18 @@ public class ElevenLabsAiComplianceBuilderExtensionsTests
     }
 
     [Test]
+    public async Task SendAsync_ApiKeyProvider_GivesEachDeploymentItsOwnEnvironmentsKey(CancellationToken ct)
+    {
+        const string euKey = "sk_eu_residency_Secret999";
+        await using var server = await FakeProviderServer.StartAsync(r => ByDeployment(r, _ => ElevenLabsReplies.Error(503, "system_busy")));
+        await using var host = new ElevenLabsHost(server, configure: o => o.ApiKeyProvider = (_, d) => d.Id == "b" ? euKey : null);
+
+        (await host.Router.SendAsync(ElevenLabsHost.Speech(), ct)).ServedBy.Id.Should().Be("b");
+
+        server.Requests.Select(r => r.Header("xi-api-key")).Should().Equal(ElevenLabsHost.ApiKey, euKey);
+    }
+
+    [Test]
     public async Task SendAsync_401_StopsWithoutTryingAnotherDeployment(CancellationToken ct)
     {
         await using var server = await FakeProviderServer.StartAsync(_ => ElevenLabsReplies.Error(401, "invalid_api_key", "Invalid API key"));
