@@ -563,6 +563,31 @@ public class BedrockAiComplianceBuilderExtensionsTests
         }
     }
 
+    [Test]
+    public async Task FakeVerification_BodyChangedAfterSigning_FailsToVerify(CancellationToken ct)
+    {
+        // Proves the fake's check has teeth: a request altered after it was signed does not verify.
+        await using var server = await FakeBedrockServer.StartAsync(_ => FakeBedrockServer.Converse());
+        await using var host = new BedrockHost(server, host: s => s.AddHttpClient(BedrockAiComplianceBuilderExtensions.HttpClientName("a")).AddHttpMessageHandler(() => new TamperingHandler()));
+
+        await host.Router.SendAsync(BedrockHost.Chat(), ct);
+
+        server.Requests.Single().SignatureValid.Should().BeFalse();
+    }
+
+    private sealed class TamperingHandler : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = await request.Content!.ReadAsByteArrayAsync(cancellationToken);
+            body[^2] = (byte)' ';
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = request.Content.Headers.ContentType;
+            request.Content = content;
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
     private sealed class RecordingHandler : DelegatingHandler
     {
         public List<string> Paths { get; } = [];
