@@ -143,7 +143,9 @@ internal sealed class BedrockChatClient : IChatClient
                 switch (type)
                 {
                     case "messageStart":
-                        return new ChatResponseUpdate { Role = ChatRole.Assistant };
+                        // Carries only the role, which every update states; yielding nothing keeps a refusal that follows
+                        // (a guardrail at messageStop) ahead of the first update, so it is a refusal, not an interruption.
+                        return null;
                     case "contentBlockStart":
                         if (e.GetProperty("start").TryGetProperty("toolUse", out var start))
                         {
