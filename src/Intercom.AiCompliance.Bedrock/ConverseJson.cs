@@ -58,6 +58,7 @@ internal static class ConverseJson
             w.WriteEndArray();
             WriteInferenceConfig(w, options);
             WriteToolConfig(w, options);
+            WritePassThrough(w, options);
             w.WriteEndObject();
         }
 
@@ -191,6 +192,30 @@ internal static class ConverseJson
             "vnd.ms-excel" => "xls",
             _ => sub,
         };
+    }
+
+    /// <summary>
+    /// Converse fields with no <see cref="ChatOptions"/> property, taken as they are from <see cref="ChatOptions.AdditionalProperties"/>:
+    /// <c>additionalModelRequestFields</c> (model-specific parameters such as Anthropic's <c>top_k</c>),
+    /// <c>additionalModelResponseFieldPaths</c> and <c>guardrailConfig</c>.
+    /// </summary>
+    internal static readonly string[] PassThroughFields = ["additionalModelRequestFields", "additionalModelResponseFieldPaths", "guardrailConfig"];
+
+    private static void WritePassThrough(Utf8JsonWriter w, ChatOptions? o)
+    {
+        if (o?.AdditionalProperties is not { Count: > 0 } extra)
+        {
+            return;
+        }
+
+        foreach (var field in PassThroughFields)
+        {
+            if (extra.TryGetValue(field, out var value) && value is not null)
+            {
+                w.WritePropertyName(field);
+                JsonSerializer.Serialize(w, value, AIJsonUtilities.DefaultOptions.GetTypeInfo(value.GetType()));
+            }
+        }
     }
 
     private static void WriteInferenceConfig(Utf8JsonWriter w, ChatOptions? o)

@@ -38,6 +38,7 @@ public class BedrockAiComplianceBuilderExtensionsTests
             TopP = 0.9f,
             StopSequences = ["###"],
             Tools = [AIFunctionFactory.Create((string city) => "sunny", "get_weather", "Weather for a city")],
+            AdditionalProperties = new() { ["additionalModelRequestFields"] = JsonDocument.Parse("""{"top_k":40}""").RootElement },
         };
 
         var response = await host.Router.SendAsync(BedrockHost.Chat(options,
@@ -85,6 +86,7 @@ public class BedrockAiComplianceBuilderExtensionsTests
         spec.GetProperty("name").GetString().Should().Be("get_weather");
         spec.GetProperty("description").GetString().Should().Be("Weather for a city");
         spec.GetProperty("inputSchema").GetProperty("json").GetProperty("properties").GetProperty("city").GetProperty("type").GetString().Should().Be("string");
+        body.GetProperty("additionalModelRequestFields").GetProperty("top_k").GetInt32().Should().Be(40);
         body.TryGetProperty("modelId", out _).Should().BeFalse("the model travels in the path only");
     }
 
