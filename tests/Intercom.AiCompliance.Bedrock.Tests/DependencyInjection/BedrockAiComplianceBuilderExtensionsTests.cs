@@ -565,6 +565,52 @@ public class BedrockAiComplianceBuilderExtensionsTests
     }
 
     [Test]
+    public async Task AddBedrockClients_CredentialsProvider_SignsEachDeploymentWithItsOwnCredentials(CancellationToken ct)
+    {
+        await using var server = await FakeBedrockServer.StartAsync(r => ByDeployment(r, _ => FakeBedrockServer.Error(503, "ServiceUnavailableException")));
+        await using var host = new BedrockHost(server, configure: o =>
+        {
+            o.AccessKeyId = BedrockHost.AccessKeyId;
+            o.SecretAccessKey = BedrockHost.SecretAccessKey;
+            o.CredentialsProvider = (_, d) => d.Id == "b" ? new Amazon.Runtime.BasicAWSCredentials("AKIADEPLOYMENTB00001", BedrockHost.SecretAccessKey) : null;
+        });
+
+        await host.Router.SendAsync(BedrockHost.Chat(), ct);
+
+        server.Requests.Select(r => r.Header("authorization")!.Split('/')[0]).Should().Equal(
+            $"AWS4-HMAC-SHA256 Credential={BedrockHost.AccessKeyId}", "AWS4-HMAC-SHA256 Credential=AKIADEPLOYMENTB00001");
+        server.Requests.Should().AllSatisfy(r => r.SignatureValid.Should().BeTrue());
+    }
+
+    [Test]
+    [NonParallelizable]
+    public async Task SendAsync_NamedProfileThatDoesNotExist_StopsAsAnAuthenticationFailureAndSendsNothing(CancellationToken ct)
+    {
+        await using var server = await FakeBedrockServer.StartAsync(_ => FakeBedrockServer.Converse());
+        var saved = new[] { "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE" }.ToDictionary(k => k, Environment.GetEnvironmentVariable);
+        var missing = Path.Combine(Path.GetTempPath(), "aicompliance-no-aws-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", missing);
+            Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", missing);
+            await using var host = new BedrockHost(server, configure: o => o.Profile = "no-such-profile");
+
+            var error = (await FluentActions.Awaiting(() => host.Router.SendAsync(BedrockHost.Chat(), ct)).Should().ThrowAsync<AllCandidatesFailedException>()).Which;
+
+            error.Reason.Should().Be(AllCandidatesFailedException.PermanentError);
+            error.LastFailure!.Kind.Should().Be(ProviderFailureKind.Authentication);
+            server.Requests.Should().BeEmpty("without credentials nothing is sent, and no other deployment is tried");
+        }
+        finally
+        {
+            foreach (var (k, v) in saved)
+            {
+                Environment.SetEnvironmentVariable(k, v);
+            }
+        }
+    }
+
+    [Test]
     public async Task FakeVerification_BodyChangedAfterSigning_FailsToVerify(CancellationToken ct)
     {
         // Proves the fake's check has teeth: a request altered after it was signed does not verify.
