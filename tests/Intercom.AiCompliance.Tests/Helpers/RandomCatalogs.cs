@@ -67,19 +67,36 @@ public static class RandomCatalogs
             attestations.Add(new Attestation { Kind = kind, Reference = $"R-{id}-{kind}", EffectiveFrom = from, ExpiresAt = until });
         }
 
+        var provider = Providers[rng.Next(Providers.Length)];
+        var endpoint = provider == ProviderKind.AwsBedrock ? BedrockEndpoint(regions, lists) : $"https://{id}.eu.example.test";
         return new ProviderDeployment
         {
             Id = id,
-            Provider = Providers[rng.Next(Providers.Length)],
+            Provider = provider,
             Subprocessor = "S",
             Model = "m",
             Capabilities = Capabilities.Where(_ => rng.Next(2) == 0).DefaultIfEmpty(Capability.Chat).ToArray(),
             ProcessingRegions = regions,
-            Endpoint = $"https://{id}.eu.example.test",
+            Endpoint = endpoint,
             SubprocessorLists = lists,
             Attestations = attestations,
             Quality = new QualityPriors { ResolutionRate = rng.Next(0, 4) / 4d, HallucinationRate = rng.Next(0, 3) / 10d, LatencyMs = rng.Next(1, 4) * 300 },
         };
+    }
+
+    /// <summary>
+    /// A Bedrock deployment must be on a bedrock-runtime host whose AWS region is in a declared jurisdiction (and an
+    /// EU-listed one in the EU), as the catalogue validator requires.
+    /// </summary>
+    private static string BedrockEndpoint(List<Region> regions, List<string> lists)
+    {
+        if (lists.Contains(SubprocessorLists.Eu) && !regions.Contains(Region.EU))
+        {
+            regions.Add(Region.EU);
+        }
+
+        var awsRegion = regions.Contains(Region.EU) ? "eu-central-1" : regions.Contains(Region.US) ? "us-east-1" : "ap-southeast-2";
+        return $"https://bedrock-runtime.{awsRegion}.amazonaws.com";
     }
 
     public static WorkspaceComplianceProfile Profile(Random rng, string id = "ws") =>
