@@ -67,10 +67,12 @@ public static class RandomCatalogs
             attestations.Add(new Attestation { Kind = kind, Reference = $"R-{id}-{kind}", EffectiveFrom = from, ExpiresAt = until });
         }
 
+        var provider = Providers[rng.Next(Providers.Length)];
         return new ProviderDeployment
         {
             Id = id,
-            Provider = Providers[rng.Next(Providers.Length)],
+            Provider = provider,
+            DeploymentType = provider == ProviderKind.AzureOpenAI ? DeploymentType.Standard : DeploymentType.Unknown,
             Subprocessor = "S",
             Model = "m",
             Capabilities = Capabilities.Where(_ => rng.Next(2) == 0).DefaultIfEmpty(Capability.Chat).ToArray(),
