@@ -51,7 +51,7 @@ public sealed record AuditAttempt
     /// <summary>The regions it may process in, joined with '+'.</summary>
     public required string Regions { get; init; }
 
-    /// <summary>How the attempt ended: succeeded, transient, permanent, refused, cancelled, skipped-circuit-open, skipped-not-compliant.</summary>
+    /// <summary>How the attempt ended (an <see cref="Routing.AttemptOutcome"/> name): Succeeded, TransientFailure, PermanentFailure, Refused, Cancelled, SkippedCircuitOpen, SkippedNotCompliant, ServedOutsideRegions, SkippedQuarantined.</summary>
     public required string Outcome { get; init; }
 
     /// <summary>The failure kind, when it failed.</summary>
