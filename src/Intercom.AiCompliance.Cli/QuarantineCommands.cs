@@ -102,7 +102,19 @@ internal static class QuarantineCommands
     {
         if (loaded.SqlitePath is { } sqlite)
         {
-            return File.Exists(sqlite) ? (SqliteQuarantineStore.OpenShared(sqlite), $"SQLite '{sqlite}'") : (null, $"SQLite '{sqlite}' (no database yet)");
+            if (!File.Exists(sqlite))
+            {
+                return (null, $"SQLite '{sqlite}' (no database yet)");
+            }
+
+            try
+            {
+                return (SqliteQuarantineStore.OpenShared(sqlite), $"SQLite '{sqlite}'");
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                throw new UsageException(ex is InvalidOperationException ? ex.Message : $"the SQLite database '{sqlite}' cannot be opened ({ex.GetType().Name}).");
+            }
         }
 
         return loaded.Options.Quarantine.EffectiveFilePath(loaded.Options.Audit) is { } path
@@ -112,17 +124,7 @@ internal static class QuarantineCommands
 
     private static (IQuarantineStore Store, string Where) StoreFor(LoadedConfiguration loaded)
     {
-        IQuarantineStore? store;
-        string where;
-        try
-        {
-            (store, where) = TryStoreFor(loaded);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
-
+        var (store, where) = TryStoreFor(loaded);
         return store is null
             ? throw new UsageException($"the configured host keeps its quarantines {where}: no other process can read or clear them. Set AiCompliance:Quarantine:FilePath (or an audit file, or UseSqlite) so they persist.")
             : (store, where);

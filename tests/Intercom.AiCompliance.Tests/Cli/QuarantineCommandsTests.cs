@@ -158,3 +158,43 @@ public class QuarantineCommandsTests
         deployments.Single(d => d.GetProperty("id").GetString() == "azure-openai-eu").GetProperty("deploymentType").GetString().Should().Be("Standard");
     }
 }
+
+/// <summary>The tool on a host that keeps its quarantines in its SQLite database, while that host holds the writer's lock.</summary>
+[CancelAfter(60_000)]
+public class QuarantineCommandsSqliteTests
+{
+    [Test]
+    public async Task Clear_WhileTheHostHoldsTheDatabase_ClearsAndTheHostSeesIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("aicompliance-cli-qs-").FullName;
+        try
+        {
+            var db = Path.Combine(dir, "aicompliance.db");
+            var config = Path.Combine(dir, "appsettings.json");
+            File.WriteAllText(config, $$"""
+                {
+                  "AiCompliance": { "Catalog": { "UseDefault": true, "Attestations": {{FictionalContracts.Json()}} } },
+                  "AiComplianceSqlite": { "Path": "{{db.Replace("\\", "\\\\", StringComparison.Ordinal)}}" }
+                }
+                """);
+            using var running = Intercom.AiCompliance.Sqlite.SqliteStore.Open(db);
+            var hostStore = new Intercom.AiCompliance.Sqlite.SqliteQuarantineStore(running);
+            await using var host = new DeploymentQuarantine(hostStore, null, new FakeTimeProvider(), Timeout.InfiniteTimeSpan);
+            await host.ReportIncidentAsync(DefaultCatalog.Deployments().Single(d => d.Id == "azure-openai-eu"), "East US", Region.US, "event-9");
+
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var code = Tool.Run(["quarantine", "clear", "azure-openai-eu", "--config", config, "--operator", "ops-fay", "--reason", "verified"], stdout, stderr);
+            await host.RefreshAsync();
+
+            code.Should().Be(ExitCodes.Ok, stderr.ToString());
+            stdout.ToString().Should().Contain("SQLite");
+            host.IsQuarantined("azure-openai-eu").Should().BeFalse();
+            (await hostStore.ReadAllAsync()).Single().ClearedBy.Should().Be("ops-fay");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
