@@ -70,7 +70,7 @@ public static class StartupConfigurations
         {
             var region = regions[i % 3];
             sb.Append(i == 0 ? "" : ",").Append(inv, $$"""
-                { "Id": "d{{i:00000}}", "Provider": "AzureOpenAI", "Subprocessor": "Microsoft Corporation", "Model": "gpt-4.1",
+                { "Id": "d{{i:00000}}", "Provider": "AzureOpenAI", "DeploymentType": "Standard", "Subprocessor": "Microsoft Corporation", "Model": "gpt-4.1",
                   "Capabilities": [ "Chat", "Embeddings" ], "ProcessingRegions": [ "{{region}}" ],
                   "Endpoint": "https://d{{i}}{{(region == "EU" ? ".eu" : "")}}.example.test",
                   "SubprocessorLists": [ "global"{{(region == "EU" ? ", \"eu\"" : "")}} ],

@@ -8,10 +8,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Intercom.AiCompliance.AspNetCore;
 
 /// <summary>
-/// The deployments' circuits. Healthy: every circuit closed. Degraded: some deployments' circuits are open, half-open
-/// or isolated, but every capability still has a deployment whose circuit is closed or half-open. Unhealthy: no
-/// deployment at all, or every deployment of some capability open or isolated (requests for it fail with 503).
-/// The data holds each deployment's circuit state and break end; never content.
+/// The deployments' circuits and quarantines. Healthy: every circuit closed and no deployment quarantined. Degraded: some
+/// deployments are quarantined or have circuits open, half-open or isolated, but every capability still has a deployment
+/// that is not quarantined and whose circuit is closed or half-open. Unhealthy: no deployment at all, or every deployment
+/// of some capability quarantined, open or isolated (requests for it are refused or fail). The data holds each
+/// deployment's circuit state, break end and quarantine; never content.
 /// </summary>
 public sealed class DeploymentCircuitsHealthCheck(IDeploymentStateReader deployments) : IHealthCheck
 {
@@ -22,9 +23,10 @@ public sealed class DeploymentCircuitsHealthCheck(IDeploymentStateReader deploym
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var s in states)
         {
-            data[s.DeploymentId] = s.BreakEndsAt is { } end
+            data[s.DeploymentId] = (s.BreakEndsAt is { } end
                 ? $"{s.Circuit} until {end.ToString("O", CultureInfo.InvariantCulture)}"
-                : s.Circuit.ToString();
+                : s.Circuit.ToString())
+                + (s.Quarantined ? $", quarantined ({s.QuarantineReason})" : string.Empty);
         }
 
         if (states.Count == 0)
@@ -34,18 +36,30 @@ public sealed class DeploymentCircuitsHealthCheck(IDeploymentStateReader deploym
 
         var down = Enum.GetValues<Capability>()
             .Where(c => states.Any(s => s.Capabilities.Contains(c)))
-            .Where(c => states.Where(s => s.Capabilities.Contains(c)).All(s => s.Circuit is DeploymentCircuitState.Open or DeploymentCircuitState.Isolated))
+            .Where(c => states.Where(s => s.Capabilities.Contains(c)).All(s => s.Quarantined || s.Circuit is DeploymentCircuitState.Open or DeploymentCircuitState.Isolated))
             .ToArray();
         if (down.Length > 0)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy(
-                $"Every deployment of {string.Join(", ", down)} has its circuit open or is isolated.", data: data));
+                $"Every deployment of {string.Join(", ", down)} is quarantined, has its circuit open or is isolated.", data: data));
         }
 
-        var notClosed = states.Where(s => s.Circuit != DeploymentCircuitState.Closed).Select(s => s.DeploymentId).ToArray();
-        return Task.FromResult(notClosed.Length > 0
-            ? HealthCheckResult.Degraded($"Circuits not closed: {string.Join(", ", notClosed)}.", data: data)
-            : HealthCheckResult.Healthy($"{states.Count} deployment(s), every circuit closed.", data));
+        var quarantined = states.Where(s => s.Quarantined).Select(s => s.DeploymentId).ToArray();
+        var notClosed = states.Where(s => !s.Quarantined && s.Circuit != DeploymentCircuitState.Closed).Select(s => s.DeploymentId).ToArray();
+        var problems = new List<string>();
+        if (quarantined.Length > 0)
+        {
+            problems.Add($"Quarantined until an operator clears them: {string.Join(", ", quarantined)}.");
+        }
+
+        if (notClosed.Length > 0)
+        {
+            problems.Add($"Circuits not closed: {string.Join(", ", notClosed)}.");
+        }
+
+        return Task.FromResult(problems.Count > 0
+            ? HealthCheckResult.Degraded(string.Join(" ", problems), data: data)
+            : HealthCheckResult.Healthy($"{states.Count} deployment(s), every circuit closed, none quarantined.", data));
     }
 }
 

@@ -11,6 +11,9 @@ namespace Intercom.AiCompliance.Cli;
 /// <summary>The host's configuration file, loaded and validated exactly as at the host's start (strict: a bad key exits 2 naming it).</summary>
 internal sealed record LoadedConfiguration(RoutingPlanner Planner, AiComplianceOptions Options)
 {
+    /// <summary>The SQLite database of the host (<c>AiComplianceSqlite:Path</c>), when the configuration names one.</summary>
+    public string? SqlitePath { get; init; }
+
     /// <summary>
     /// The regions this configuration knows: the platform's (US, EU, AU), every processing region of the catalogue and
     /// every configured workspace's hosting region. A syntactically valid code outside them (Mars) is a typo, not a plan.
@@ -57,7 +60,10 @@ internal static class ConfigurationLoader
         try
         {
             var options = provider.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
-            return new LoadedConfiguration(provider.GetRequiredService<RoutingPlanner>(), options);
+            return new LoadedConfiguration(provider.GetRequiredService<RoutingPlanner>(), options)
+            {
+                SqlitePath = config["AiComplianceSqlite:Path"] is { Length: > 0 } sqlite ? sqlite : null,
+            };
         }
         catch (OptionsValidationException ex)
         {

@@ -126,7 +126,7 @@ public static class Tool
 
     private static RootCommand BuildRoot(TextWriter stdout, Func<string, string?> environment)
     {
-        var root = new RootCommand("aicompliance: explain routing plans, publish the subprocessor disclosure, list the catalogue's deployments, verify audit trails. " +
+        var root = new RootCommand("aicompliance: explain routing plans, publish the subprocessor disclosure, list the catalogue's deployments, verify audit trails, list and clear quarantines. " +
             "Reads the host's own configuration (section \"AiCompliance\") with the host's strict validation. " +
             "Exit codes: 0 ok; 1 the request would be refused, or the audit chain is broken or empty; 2 bad input or configuration.");
         foreach (var option in root.Options)
@@ -142,6 +142,7 @@ public static class Tool
         root.Subcommands.Add(DisclosureCommand(stdout));
         root.Subcommands.Add(DeploymentsCommand(stdout));
         root.Subcommands.Add(AuditCommand(stdout, environment));
+        root.Subcommands.Add(QuarantineCommands.Build(stdout, ConfigOption, Json));
         return root;
     }
 
@@ -354,14 +355,16 @@ public static class Tool
             "List each deployment of the configured catalogue with its configured state: provider, model, capabilities, processing regions, " +
             "subprocessor lists, and each contract (attestation) in force, not yet in force or expired at --at. " +
             "It does not show circuit-breaker state: circuits live in a running host's memory and this one-shot tool starts no host. " +
-            "Quarantine of a deployment does not exist yet, so there is none to show or clear.")
+            "It shows each deployment's quarantine as the configured store holds it (see 'quarantine list').")
         {
             config, at, json,
         };
         command.SetAction(p =>
         {
             var loaded = ConfigurationLoader.Load(p.GetValue(config)!);
-            var view = DeploymentsJson.From(loaded.Planner.Catalog, p.GetValue(at) ?? DateTimeOffset.UtcNow);
+            var (store, where) = QuarantineCommands.TryStoreFor(loaded);
+            var quarantines = store is null ? null : QuarantineCommands.Read(store, where);
+            var view = DeploymentsJson.From(loaded.Planner.Catalog, p.GetValue(at) ?? DateTimeOffset.UtcNow, quarantines, where);
             if (p.GetValue(json))
             {
                 stdout.WriteLine(JsonSerializer.Serialize(view, Json));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Intercom.AiCompliance.Sqlite.Migrations;
 using Microsoft.Win32.SafeHandles;
 
 namespace Intercom.AiCompliance.Sqlite;
@@ -25,7 +26,7 @@ namespace Intercom.AiCompliance.Sqlite;
 public sealed class SqliteStore : IDisposable, IAsyncDisposable
 {
     /// <summary>The schema version this package writes. A database with a newer version is refused.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = Migration0002DeploymentQuarantine.Version;
 
     /// <summary>The migrations, in order: migration n brings the schema from version n - 1 to n.</summary>
     private static readonly string[] Migrations =
@@ -52,6 +53,7 @@ public sealed class SqliteStore : IDisposable, IAsyncDisposable
         CREATE TRIGGER consent_events_append_only_delete BEFORE DELETE ON consent_events
         BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END;
         """,
+        Migration0002DeploymentQuarantine.Sql,
     ];
 
     private readonly SafeFileHandle _lock;

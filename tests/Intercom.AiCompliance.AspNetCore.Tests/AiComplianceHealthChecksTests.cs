@@ -18,6 +18,24 @@ public class AiComplianceHealthChecksTests
     }
 
     [Test]
+    public async Task Health_QuarantinedDeployment_IsDegradedUntilAnOperatorClearsIt()
+    {
+        await using var app = await TestApp.StartAsync();
+        var router = app.App.Services.GetRequiredService<ProviderRouter>();
+        var first = (await router.PlanAsync(TestApp.Request("ws-us", "Hello"))).Candidates[0].Id;
+        var quarantine = app.App.Services.GetRequiredService<Quarantine.IDeploymentQuarantine>();
+
+        await quarantine.QuarantineAsync(first, "ops", "drill");
+        var degraded = await (await app.Client.GetAsync(new Uri("/health", UriKind.Relative))).Content.ReadAsStringAsync();
+        (await app.ChatAsync("ws-us", "Hello")).StatusCode.Should().Be(HttpStatusCode.OK, "another compliant deployment serves");
+        await quarantine.ClearAsync(first, "ops", "drill over");
+        var healthy = await (await app.Client.GetAsync(new Uri("/health", UriKind.Relative))).Content.ReadAsStringAsync();
+
+        degraded.Should().Be("Degraded");
+        healthy.Should().Be("Healthy");
+    }
+
+    [Test]
     public async Task Health_AfterAnOutageOpensACircuit_IsDegradedWhileOthersServe()
     {
         await using var app = await TestApp.StartAsync(

@@ -82,6 +82,34 @@ public class HealthCheckUnitTests
         (await new DeploymentCircuitsHealthCheck(states).CheckHealthAsync(Context)).Status.Should().Be(HealthStatus.Degraded);
     }
 
+    [Test]
+    public async Task DeploymentCircuitsHealthCheck_OneOfTwoQuarantined_IsDegradedAndNamesIt()
+    {
+        var states = new FixedStates(
+            new DeploymentState("chat-a", [Capability.Chat], DeploymentCircuitState.Closed, null) { Quarantined = true, QuarantineReason = "served-region-outside-deployment" },
+            new DeploymentState("chat-b", [Capability.Chat], DeploymentCircuitState.Closed, null));
+
+        var result = await new DeploymentCircuitsHealthCheck(states).CheckHealthAsync(Context);
+
+        result.Status.Should().Be(HealthStatus.Degraded, "a quarantine with every circuit closed is not healthy: an operator must act");
+        result.Description.Should().Contain("Quarantined").And.Contain("chat-a");
+        result.Data["chat-a"].Should().Be("Closed, quarantined (served-region-outside-deployment)");
+    }
+
+    [Test]
+    public async Task DeploymentCircuitsHealthCheck_EveryDeploymentOfACapabilityQuarantinedOrOpen_IsUnhealthy()
+    {
+        var states = new FixedStates(
+            new DeploymentState("chat-a", [Capability.Chat], DeploymentCircuitState.Closed, null) { Quarantined = true, QuarantineReason = "operator" },
+            new DeploymentState("chat-b", [Capability.Chat], DeploymentCircuitState.Open, DateTimeOffset.UnixEpoch),
+            new DeploymentState("embed-a", [Capability.Embeddings], DeploymentCircuitState.Closed, null));
+
+        var result = await new DeploymentCircuitsHealthCheck(states).CheckHealthAsync(Context);
+
+        result.Status.Should().Be(HealthStatus.Unhealthy);
+        result.Description.Should().Contain("Chat").And.Contain("quarantined");
+    }
+
     private static AuditRecord Record() => new()
     {
         EventId = "health",

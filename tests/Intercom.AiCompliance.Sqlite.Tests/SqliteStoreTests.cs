@@ -58,13 +58,13 @@ public class SqliteStoreTests
     {
         using (var store = SqliteStore.Open(Db))
         {
-            (await store.ReadSchemaVersionsAsync(ct)).Should().Equal(1);
+            (await store.ReadSchemaVersionsAsync(ct)).Should().Equal(Enumerable.Range(1, SqliteStore.SchemaVersion), "every schema step, in order: the audit and consent tables, then the quarantine table");
         }
 
         for (var i = 0; i < 3; i++)
         {
             using var store = SqliteStore.Open(Db);
-            (await store.ReadSchemaVersionsAsync(ct)).Should().Equal([SqliteStore.SchemaVersion], "reopening must not apply a migration twice");
+            (await store.ReadSchemaVersionsAsync(ct)).Should().Equal(Enumerable.Range(1, SqliteStore.SchemaVersion), "reopening must not apply a migration twice");
             Scalar(store, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('audit_records', 'consent_events', 'schema_version');").Should().Be(3L);
         }
     }

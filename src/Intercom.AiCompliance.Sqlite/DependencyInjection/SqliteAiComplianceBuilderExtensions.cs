@@ -1,5 +1,6 @@
 using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.DependencyInjection;
+using Intercom.AiCompliance.Quarantine;
 using Intercom.AiCompliance.Sqlite;
 using Intercom.AiCompliance.Training;
 using Microsoft.Extensions.Configuration;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Keeps the audit chain and the consent ledger in one SQLite database file.</summary>
+/// <summary>Keeps the audit chain, the consent ledger and the deployment quarantines in one SQLite database file.</summary>
 public static class SqliteAiComplianceBuilderExtensions
 {
     /// <summary>The configuration section <see cref="UseSqlite(AiComplianceBuilder, IConfiguration)"/> is normally given: <c>AiComplianceSqlite</c>.</summary>
@@ -72,6 +73,8 @@ public static class SqliteAiComplianceBuilderExtensions
         services.TryAddSingleton(sp => SqliteStore.Open(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value));
         services.Replace(ServiceDescriptor.Singleton<IAuditSink>(sp => new SqliteAuditSink(sp.GetRequiredService<SqliteStore>())));
         services.Replace(ServiceDescriptor.Singleton<IConsentEventStore>(sp => new SqliteConsentEventStore(sp.GetRequiredService<SqliteStore>())));
+        // Quarantines live in the same database as the audit chain they are recorded in.
+        services.Replace(ServiceDescriptor.Singleton<IQuarantineStore>(sp => new SqliteQuarantineStore(sp.GetRequiredService<SqliteStore>())));
     }
 
     private sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStoreOptions>

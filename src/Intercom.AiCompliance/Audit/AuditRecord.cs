@@ -31,6 +31,12 @@ public enum AuditOutcome
 
     /// <summary>The caller stopped reading a streamed answer (disposed it before the end).</summary>
     Abandoned = 9,
+
+    /// <summary>
+    /// Not a request: a deployment was quarantined, or its quarantine was cleared (<see cref="AuditRecord.Kind"/> is
+    /// <see cref="AuditRecord.QuarantineKind"/> and <see cref="AuditRecord.Quarantine"/> says what happened).
+    /// </summary>
+    QuarantineEvent = 10,
 }
 
 /// <summary>One attempt (or skip) of one candidate, as the audit trail records it.</summary>
@@ -45,7 +51,7 @@ public sealed record AuditAttempt
     /// <summary>The regions it may process in, joined with '+'.</summary>
     public required string Regions { get; init; }
 
-    /// <summary>How the attempt ended: succeeded, transient, permanent, refused, cancelled, skipped-circuit-open, skipped-not-compliant.</summary>
+    /// <summary>How the attempt ended (an <see cref="Routing.AttemptOutcome"/> name): Succeeded, TransientFailure, PermanentFailure, Refused, Cancelled, SkippedCircuitOpen, SkippedNotCompliant, ServedOutsideRegions, SkippedQuarantined.</summary>
     public required string Outcome { get; init; }
 
     /// <summary>The failure kind, when it failed.</summary>
@@ -56,6 +62,61 @@ public sealed record AuditAttempt
 
     /// <summary>How long it took, in microseconds.</summary>
     public required long DurationMicroseconds { get; init; }
+
+    /// <summary>
+    /// Where the provider said it processed the attempt (its own region name, such as <c>swedencentral</c>), when it said
+    /// so; absent for providers that report nothing.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ServedRegion { get; init; }
+
+    /// <summary>The jurisdiction of <see cref="ServedRegion"/> (<c>EU</c>, <c>US</c>, ...), or <c>unmapped</c>; absent when nothing was reported.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ServedJurisdiction { get; init; }
+}
+
+/// <summary>
+/// What a quarantine record (<see cref="AuditRecord.Kind"/> = <see cref="AuditRecord.QuarantineKind"/>) records: a deployment
+/// quarantined after a served-region incident or by an operator, or an operator clearing it. Ids, region names and the
+/// operator's note only; never content.
+/// </summary>
+public sealed record AuditQuarantineEvent
+{
+    /// <summary><c>quarantined</c> or <c>cleared</c>.</summary>
+    public required string Action { get; init; }
+
+    /// <summary>The deployment.</summary>
+    public required string DeploymentId { get; init; }
+
+    /// <summary>Why it was quarantined (a reason code such as <c>served-region-outside-deployment</c>).</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>Who acted: <c>router</c> for an incident, otherwise the operator.</summary>
+    public required string By { get; init; }
+
+    /// <summary>The region the provider reported, for an incident.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ReportedRegion { get; init; }
+
+    /// <summary>Its jurisdiction, or <c>unmapped</c>, for an incident.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ReportedJurisdiction { get; init; }
+
+    /// <summary>The deployment's declared processing regions, joined with '+', for an incident.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DeclaredRegions { get; init; }
+
+    /// <summary>The audit event id of the request whose attempt found the incident.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RequestEventId { get; init; }
+
+    /// <summary>The operator's note (a manual quarantine's reason, or why a clear is safe).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Note { get; init; }
+
+    /// <summary>Whether this process saw the change in the shared store (made by another process or the tool) rather than making it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Observed { get; init; }
 }
 
 /// <summary>What the workspace required and what the serving deployment had, for a reviewer to compare.</summary>
@@ -157,6 +218,20 @@ public sealed record AuditRecord
 
     /// <summary>HMAC-SHA256 (hex) of the Output under the audit digest key, when there was one.</summary>
     public string? OutputDigest { get; init; }
+
+    /// <summary>The <see cref="Kind"/> of a quarantine record.</summary>
+    public const string QuarantineKind = "quarantine";
+
+    /// <summary>
+    /// What the record is about: absent for the record of a request (every record before quarantines existed), or
+    /// <see cref="QuarantineKind"/> for a quarantine event (then <see cref="Quarantine"/> is set and the request fields are empty).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Kind { get; init; }
+
+    /// <summary>The quarantine event, when <see cref="Kind"/> is <see cref="QuarantineKind"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AuditQuarantineEvent? Quarantine { get; init; }
 
     /// <summary>The <see cref="AuditChainKey.Id"/> of the key that sealed this record.</summary>
     public string KeyId { get; init; } = string.Empty;

@@ -34,6 +34,12 @@ public sealed record ProviderDeployment
     /// <summary>The base address the adapter calls, such as <c>https://bedrock-runtime.eu-central-1.amazonaws.com</c>.</summary>
     public string Endpoint { get; init; } = string.Empty;
 
+    /// <summary>
+    /// The provider's deployment type, which bounds where it may process (Azure OpenAI: Standard, DataZone or Global);
+    /// required for <see cref="ProviderKind.AzureOpenAI"/> deployments, <see cref="Catalog.DeploymentType.Unknown"/> otherwise.
+    /// </summary>
+    public DeploymentType DeploymentType { get; init; }
+
     /// <summary>The published subprocessor lists the deployment is on (see <see cref="SubprocessorLists"/>).</summary>
     public IReadOnlyList<string> SubprocessorLists { get; init; } = [];
 

@@ -20,6 +20,9 @@ public sealed class AiComplianceOptions
     /// <summary>Audit trail settings.</summary>
     public AuditOptions Audit { get; set; } = new();
 
+    /// <summary>Where deployment quarantines persist and how often they are re-read: <c>AiCompliance:Quarantine</c>.</summary>
+    public QuarantineOptions Quarantine { get; set; } = new();
+
     /// <summary>Workspace profiles for the configuration-bound profile store (small hosts, tools, demos).</summary>
     public List<WorkspaceComplianceProfile> Workspaces { get; set; } = [];
 }
@@ -99,4 +102,26 @@ public sealed class AuditOptions
 
     /// <summary>How long disposing the trail waits for queued records before failing them. Default 10 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = AuditTrailOptions.DefaultShutdownTimeout;
+}
+
+/// <summary>The quarantine section: <c>AiCompliance:Quarantine</c>.</summary>
+public sealed class QuarantineOptions
+{
+    /// <summary>
+    /// The JSON file quarantines persist in. When unset: <c>&lt;Audit:FilePath&gt;.quarantine.json</c> next to the audit file,
+    /// the SQLite database with <c>UseSqlite</c>, or memory only when the audit trail is in memory too.
+    /// </summary>
+    public string? FilePath { get; set; }
+
+    /// <summary>How often the store is re-read, so a clear made by the tool or another host takes effect. Default 5 s.</summary>
+    public TimeSpan ReloadInterval { get; set; } = Intercom.AiCompliance.Quarantine.DeploymentQuarantine.DefaultReloadInterval;
+
+    /// <summary>The quarantine file for <paramref name="audit"/>'s settings: <see cref="FilePath"/>, else next to the audit file, else none.</summary>
+    public string? EffectiveFilePath(AuditOptions audit)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        return FilePath is { Length: > 0 } path ? path
+            : audit.FilePath is { Length: > 0 } auditPath ? auditPath + ".quarantine.json"
+            : null;
+    }
 }

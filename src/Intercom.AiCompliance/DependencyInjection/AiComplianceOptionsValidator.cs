@@ -41,12 +41,26 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
         ValidateAudit(options.Audit, Error);
         ValidateWorkspaces(options.Workspaces, Error);
         ValidateTraining(Error);
+        ValidateQuarantine(options.Quarantine, Error);
 
         // A value the reader already refused is reported once, by the reader, which says what was written.
         // (A refused list item also leaves its list empty or short, so a key above or below a refused one is skipped too.)
         var refused = read.Select(p => p.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
         errors.AddRange(checks.Where(c => !refused.Any(r => Related(r, c.Key))));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors.Select(e => e.ToString()));
+    }
+
+    private static void ValidateQuarantine(QuarantineOptions quarantine, Action<string, string> error)
+    {
+        if (quarantine.ReloadInterval <= TimeSpan.Zero || quarantine.ReloadInterval > TimeSpan.FromDays(1))
+        {
+            error($"{Root}:Quarantine:ReloadInterval", $"is {quarantine.ReloadInterval}: use a positive duration of at most one day, such as 00:00:05 (how soon a clear made by the tool takes effect).");
+        }
+
+        if (quarantine.FilePath is { } path && (string.IsNullOrWhiteSpace(path) || path.IndexOfAny(Path.GetInvalidPathChars()) >= 0 || Directory.Exists(path)))
+        {
+            error($"{Root}:Quarantine:FilePath", "is empty, holds characters a path cannot, or is a folder: give the JSON file quarantines persist in (or leave it out to keep them next to the audit file).");
+        }
     }
 
     private static bool Related(string a, string b) =>

@@ -2,6 +2,7 @@ using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.DependencyInjection;
 using Intercom.AiCompliance.Providers;
+using Intercom.AiCompliance.Quarantine;
 using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Rules;
 using Intercom.AiCompliance.Training;
@@ -110,6 +111,22 @@ public static class AiComplianceServiceCollectionExtensions
         services.TryAddSingleton(sp => new RoutingPlanner(sp.GetRequiredService<ProviderCatalog>(), sp.GetRequiredService<ComplianceRuleSet>()));
         services.TryAddSingleton<IConsentEventStore, InMemoryConsentEventStore>();
         services.TryAddSingleton<ITrainingConsentLedger>(sp => new TrainingConsentLedger(sp.GetRequiredService<IConsentEventStore>(), sp.GetRequiredService<TimeProvider>()));
+        // Quarantines persist next to the audit trail (or where AiCompliance:Quarantine:FilePath says; the SQLite package
+        // replaces the store with its database), and are re-read every Quarantine:ReloadInterval.
+        services.TryAddSingleton<IQuarantineStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue;
+            return options.Quarantine.EffectiveFilePath(options.Audit) is { } path
+                ? new JsonFileQuarantineStore(path)
+                : new InMemoryQuarantineStore();
+        });
+        services.TryAddSingleton(sp => new DeploymentQuarantine(
+            sp.GetRequiredService<IQuarantineStore>(),
+            sp.GetRequiredService<AuditTrail>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Quarantine.ReloadInterval,
+            sp.GetService<ILoggerFactory>()?.CreateLogger<DeploymentQuarantine>()));
+        services.TryAddSingleton<IDeploymentQuarantine>(sp => sp.GetRequiredService<DeploymentQuarantine>());
         services.TryAddSingleton(sp => new ProviderRouter(
             sp.GetRequiredService<RoutingPlanner>(),
             sp.GetRequiredService<DeploymentClientRegistry>(),
@@ -122,7 +139,8 @@ public static class AiComplianceServiceCollectionExtensions
                 ? new TrainingGate(sp.GetRequiredService<ITrainingConsentLedger>(), sink, null, sp.GetRequiredService<TimeProvider>())
                 : null,
             sp,
-            sp.GetService<IProviderFailureClassifier>()));
+            sp.GetService<IProviderFailureClassifier>(),
+            sp.GetRequiredService<DeploymentQuarantine>()));
         services.TryAddSingleton<IProviderRouter>(sp => sp.GetRequiredService<ProviderRouter>());
         return marker;
     }

@@ -23,4 +23,10 @@ public enum ProviderFailureKind
 
     /// <summary>The provider refused the content under its usage policy. Stop: never routed around.</summary>
     ContentPolicyRefusal = 7,
+
+    /// <summary>
+    /// The provider reported processing outside the deployment's processing regions (a compliance incident): the deployment
+    /// is quarantined and the request fails over, never retried on that deployment.
+    /// </summary>
+    ServedOutsideRegions = 8,
 }

@@ -23,4 +23,14 @@ public enum AttemptOutcome
 
     /// <summary>Passed over without a call: the deployment no longer passed every rule at that instant.</summary>
     SkippedNotCompliant = 7,
+
+    /// <summary>
+    /// A compliance incident: the provider reported processing the attempt outside the deployment's processing regions (or
+    /// in a region that maps to no known jurisdiction). Its answer was discarded, the deployment was quarantined, and the
+    /// request failed over inside the plan.
+    /// </summary>
+    ServedOutsideRegions = 8,
+
+    /// <summary>Passed over without a call: the deployment is quarantined until an operator clears it.</summary>
+    SkippedQuarantined = 9,
 }

@@ -23,7 +23,23 @@ public enum DeploymentCircuitState
 /// <param name="Capabilities">What the deployment serves.</param>
 /// <param name="Circuit">Its circuit state.</param>
 /// <param name="BreakEndsAt">When the current break ends (UTC), while <see cref="Circuit"/> is <see cref="DeploymentCircuitState.Open"/>; <see langword="null"/> otherwise or when isolated.</param>
-public sealed record DeploymentState(string DeploymentId, IReadOnlyList<Capability> Capabilities, DeploymentCircuitState Circuit, DateTimeOffset? BreakEndsAt);
+public sealed record DeploymentState(string DeploymentId, IReadOnlyList<Capability> Capabilities, DeploymentCircuitState Circuit, DateTimeOffset? BreakEndsAt)
+{
+    /// <summary>
+    /// Whether the deployment is quarantined (after a served-region incident, or by an operator): it receives no traffic,
+    /// whatever its circuit, until an operator clears it.
+    /// </summary>
+    public bool Quarantined { get; init; }
+
+    /// <summary>When the quarantine began, while <see cref="Quarantined"/>.</summary>
+    public DateTimeOffset? QuarantinedAt { get; init; }
+
+    /// <summary>The reason code of the quarantine (such as <c>served-region-outside-deployment</c>), while <see cref="Quarantined"/>.</summary>
+    public string? QuarantineReason { get; init; }
+
+    /// <summary>Whether the deployment can take traffic now: not quarantined, and its circuit is not open or isolated.</summary>
+    public bool IsAvailable => !Quarantined && Circuit is DeploymentCircuitState.Closed or DeploymentCircuitState.HalfOpen;
+}
 
 /// <summary>Reads the routing state of every deployment (for health checks and operator tools). Implemented by <see cref="ProviderRouter"/>.</summary>
 public interface IDeploymentStateReader

@@ -89,6 +89,8 @@ public sealed partial class ProviderRouter
                 Failure = a.Failure?.ToString() ?? a.ExceptionType,
                 StartedAt = a.StartedAt,
                 DurationMicroseconds = (long)a.Duration.TotalMicroseconds,
+                ServedRegion = a.ServedRegion,
+                ServedJurisdiction = a.ServedJurisdiction,
             }).ToArray(),
             Consent = outcome == AuditOutcome.Succeeded ? run.Consent?.ToString() : null,
             TrainingDecision = TrainingDecisionFor(run, outcome),
@@ -201,7 +203,8 @@ public sealed partial class ProviderRouter
             }
         }
 
-        public void Add(Lane lane, AttemptOutcome outcome, ProviderFailureKind? failure, DateTimeOffset startedAt, TimeSpan duration, string? exceptionType = null, int? statusCode = null)
+        public void Add(Lane lane, AttemptOutcome outcome, ProviderFailureKind? failure, DateTimeOffset startedAt, TimeSpan duration, string? exceptionType = null, int? statusCode = null,
+            ServedRegionReport.ServedRegion? served = null)
         {
             lock (_attempts)
             {
@@ -209,6 +212,8 @@ public sealed partial class ProviderRouter
                 {
                     ExceptionType = exceptionType,
                     StatusCode = statusCode,
+                    ServedRegion = served?.Name,
+                    ServedJurisdiction = served is { } s ? s.Jurisdiction?.Code ?? "unmapped" : null,
                 });
             }
 
@@ -217,7 +222,7 @@ public sealed partial class ProviderRouter
                 new KeyValuePair<string, object?>("aicompliance.provider", lane.Deployment.Provider.ToString()),
                 new KeyValuePair<string, object?>("aicompliance.region", lane.Regions),
                 new KeyValuePair<string, object?>("aicompliance.outcome", outcome.ToString()));
-            if (outcome is AttemptOutcome.TransientFailure or AttemptOutcome.PermanentFailure or AttemptOutcome.Refused)
+            if (outcome is AttemptOutcome.TransientFailure or AttemptOutcome.PermanentFailure or AttemptOutcome.Refused or AttemptOutcome.ServedOutsideRegions)
             {
                 Log.AttemptFailed(Router._logger, lane.Deployment.Id, outcome, failure?.ToString() ?? exceptionType ?? "none");
             }

@@ -23,7 +23,13 @@ public sealed partial class ProviderRouter : IDeploymentStateReader
             DateTimeOffset? endsAt = circuit == DeploymentCircuitState.Open && until != long.MaxValue
                 ? utcNow + (until > now ? _time.GetElapsedTime(now, until) : TimeSpan.Zero)
                 : null;
-            states.Add(new DeploymentState(lane.Deployment.Id, lane.Deployment.Capabilities, circuit, endsAt));
+            var quarantine = _quarantine.Find(lane.Deployment.Id);
+            states.Add(new DeploymentState(lane.Deployment.Id, lane.Deployment.Capabilities, circuit, endsAt)
+            {
+                Quarantined = quarantine is not null,
+                QuarantinedAt = quarantine?.QuarantinedAt,
+                QuarantineReason = quarantine?.Reason,
+            });
         }
 
         return states;

@@ -51,6 +51,7 @@ public sealed partial class ProviderRouter : IProviderRouter
     /// <param name="trainingGate">The training gate, when the host has a training sink.</param>
     /// <param name="services">The host's services, handed to client factories.</param>
     /// <param name="failureClassifier">What clients' exceptions mean; default <see cref="ProviderFailureClassifier.Default"/>.</param>
+    /// <param name="quarantine">The quarantine to honour and report served-region incidents to; default one in memory, audited to <paramref name="audit"/>.</param>
     /// <exception cref="InvalidOperationException">A deployment has no client, or two, for a capability it declares, or a simulated one without the opt-in; the message names it.</exception>
     public ProviderRouter(
         RoutingPlanner planner,
@@ -62,7 +63,8 @@ public sealed partial class ProviderRouter : IProviderRouter
         ILogger<ProviderRouter>? logger = null,
         TrainingGate? trainingGate = null,
         IServiceProvider? services = null,
-        IProviderFailureClassifier? failureClassifier = null)
+        IProviderFailureClassifier? failureClassifier = null,
+        Quarantine.DeploymentQuarantine? quarantine = null)
     {
         ArgumentNullException.ThrowIfNull(planner);
         ArgumentNullException.ThrowIfNull(clients);
@@ -77,6 +79,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         _ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency;
         _training = trainingGate;
         _classifier = failureClassifier ?? ProviderFailureClassifier.Default;
+        _quarantine = quarantine ?? new Quarantine.DeploymentQuarantine(new Quarantine.InMemoryQuarantineStore(), audit, _time, Timeout.InfiniteTimeSpan, logger);
         _digestKey = _options.AuditDigestKey is { Length: > 0 } key ? DecodeKey(key) : RandomNumberGenerator.GetBytes(32);
 
         var resolved = clients.Resolve(planner.Catalog, services ?? NoServices.Instance);
@@ -105,7 +108,7 @@ public sealed partial class ProviderRouter : IProviderRouter
 
     /// <inheritdoc/>
     public RoutingPlan Plan(AiRequest request, WorkspaceComplianceProfile profile) =>
-        _planner.Plan(request, profile, _time.GetUtcNow());
+        WithoutQuarantined(_planner.Plan(request, profile, _time.GetUtcNow()));
 
     /// <inheritdoc/>
     public async ValueTask<RoutingPlan> PlanAsync(AiRequest request, CancellationToken cancellationToken = default)
@@ -271,7 +274,7 @@ public sealed partial class ProviderRouter : IProviderRouter
             throw new RequestRefusedException([UnknownWorkspace], run.EventId);
         }
 
-        var plan = _planner.Plan(run.Request, profile, run.StartedUtc);
+        var plan = WithoutQuarantined(_planner.Plan(run.Request, profile, run.StartedUtc));
         run.Plan = plan;
         if (plan.RequestViolations.Count > 0)
         {
@@ -320,6 +323,13 @@ public sealed partial class ProviderRouter : IProviderRouter
             var lane = _lanes[plan.Candidates[i].Id];
             run.Lane = lane;
 
+            // Quarantined since the plan was made (by an incident of this or another request): no call.
+            if (_quarantine.IsQuarantined(lane.Deployment.Id))
+            {
+                run.Skip(lane, AttemptOutcome.SkippedQuarantined, RejectionReasonCodes.DeploymentQuarantined);
+                continue;
+            }
+
             // An open circuit is passed over without a call while its break lasts. Once the break is over the call
             // goes through Polly, which half-opens the circuit and lets this request probe the deployment; a success
             // closes it again. Reading the state alone never moves it out of Open.
@@ -341,6 +351,16 @@ public sealed partial class ProviderRouter : IProviderRouter
             catch (CandidateNotCompliantException)
             {
                 // Recorded by the attempt; the plan moves on to the next candidate.
+            }
+            catch (ServedOutsideRegionsException ex)
+            {
+                // A compliance incident, recorded by the attempt: quarantine the deployment, then fail over inside the plan.
+                await _quarantine.ReportIncidentAsync(lane.Deployment, ex.Region.Name, ex.Region.Jurisdiction, run.EventId).ConfigureAwait(false);
+                last = ex.Failure;
+                if (Remaining(run) <= TimeSpan.Zero)
+                {
+                    throw DeadlineExceeded(run, last);
+                }
             }
             catch (BrokenCircuitException)
             {
@@ -426,17 +446,35 @@ public sealed partial class ProviderRouter : IProviderRouter
             throw new CandidateNotCompliantException();
         }
 
+        if (_quarantine.IsQuarantined(deployment.Id))
+        {
+            run.Skip(lane, AttemptOutcome.SkippedQuarantined, RejectionReasonCodes.DeploymentQuarantined);
+            throw new CandidateNotCompliantException();
+        }
+
         using var activity = AiComplianceTelemetry.ActivitySource.StartActivity("aicompliance.attempt");
         activity?.SetTag("aicompliance.deployment", deployment.Id);
         activity?.SetTag("aicompliance.provider", deployment.Provider.ToString());
         activity?.SetTag("aicompliance.region", lane.Regions);
         AttemptFailedException failed;
+        // Where the provider says it processed this attempt, if its client reports it (see ServedRegionReport).
+        var served = ServedRegionReport.Listen(out var previousListener);
         try
         {
             var output = await call(lane.Clients, run, context.CancellationToken).ConfigureAwait(false);
-            run.Add(lane, AttemptOutcome.Succeeded, null, startedAt, _time.GetElapsedTime(start));
+            if (served.FirstOutside(deployment.ProcessingRegions) is { } outside)
+            {
+                await DiscardAsync(output).ConfigureAwait(false);
+                throw Incident(run, lane, outside, startedAt, start, activity);
+            }
+
+            run.Add(lane, AttemptOutcome.Succeeded, null, startedAt, _time.GetElapsedTime(start), served: served.First);
             run.Served = deployment;
             return output;
+        }
+        catch (ServedOutsideRegionsException)
+        {
+            throw;
         }
         catch (OperationCanceledException) when (run.CallerToken.IsCancellationRequested)
         {
@@ -449,9 +487,19 @@ public sealed partial class ProviderRouter : IProviderRouter
         {
             failed = Classify(ex, deployment.Id, context.CancellationToken.IsCancellationRequested && run.AttemptCutByDeadline, context.CancellationToken.IsCancellationRequested);
         }
+        finally
+        {
+            ServedRegionReport.Restore(previousListener);
+        }
+
+        // A failed call the provider says it processed outside the boundary is an incident all the same.
+        if (served.FirstOutside(deployment.ProcessingRegions) is { } outsideOnFailure)
+        {
+            throw Incident(run, lane, outsideOnFailure, startedAt, start, activity);
+        }
 
         var f = failed.Failure;
-        run.Add(lane, failed.Outcome, f.Kind, startedAt, _time.GetElapsedTime(start), f.ExceptionType, f.StatusCode);
+        run.Add(lane, failed.Outcome, f.Kind, startedAt, _time.GetElapsedTime(start), f.ExceptionType, f.StatusCode, served.First);
         activity?.SetStatus(ActivityStatusCode.Error, f.Kind?.ToString() ?? "unclassified");
         throw failed;
     }

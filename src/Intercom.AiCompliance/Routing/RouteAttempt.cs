@@ -26,5 +26,11 @@ public sealed record RouteAttempt(
     public int? StatusCode { get; init; }
 
     /// <summary>Whether the attempt called the provider (skips do not).</summary>
-    public bool CalledProvider => Outcome is not (AttemptOutcome.SkippedCircuitOpen or AttemptOutcome.SkippedNotCompliant);
+    public bool CalledProvider => Outcome is not (AttemptOutcome.SkippedCircuitOpen or AttemptOutcome.SkippedNotCompliant or AttemptOutcome.SkippedQuarantined);
+
+    /// <summary>Where the provider said it processed the attempt (its own region name), when its client reported it.</summary>
+    public string? ServedRegion { get; init; }
+
+    /// <summary>The jurisdiction of <see cref="ServedRegion"/> (such as <c>EU</c>), or <c>unmapped</c>; null when nothing was reported.</summary>
+    public string? ServedJurisdiction { get; init; }
 }

@@ -67,6 +67,9 @@ public readonly record struct RejectionReason
     /// <summary>The Input is larger than the configured limit.</summary>
     public static RejectionReason InputTooLarge { get; } = new("input-too-large");
 
+    /// <summary>The deployment is quarantined after a served-region incident (or by an operator) until an operator clears it.</summary>
+    public static RejectionReason DeploymentQuarantined { get; } = new("deployment-quarantined");
+
     /// <inheritdoc/>
     public override string ToString() => Code ?? string.Empty;
 }

@@ -50,6 +50,9 @@ public static class RejectionReasonCodes
     /// <summary><see cref="RejectionReason.InputTooLarge"/>.</summary>
     public const string InputTooLarge = "input-too-large";
 
+    /// <summary><see cref="RejectionReason.DeploymentQuarantined"/>.</summary>
+    public const string DeploymentQuarantined = "deployment-quarantined";
+
     /// <summary>The code of <see cref="Routing.NoCompliantRouteException"/>: every deployment was excluded.</summary>
     public const string NoCompliantRoute = "no-compliant-route";
 

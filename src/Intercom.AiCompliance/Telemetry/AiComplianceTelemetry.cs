@@ -28,5 +28,7 @@ public static class AiComplianceTelemetry
 
     internal static Counter<long> TrainingDecisions { get; } = Meter.CreateCounter<long>("aicompliance.training.decisions", "{request}", "Training-gate decisions, made after the audit record is stored, by outcome.");
 
+    internal static Counter<long> Quarantines { get; } = Meter.CreateCounter<long>("aicompliance.quarantines", "{event}", "Deployments quarantined after a served-region incident or by an operator, and quarantines cleared, by deployment and reported region.");
+
     internal static Histogram<double> Duration { get; } = Meter.CreateHistogram<double>("aicompliance.request.duration", "s", "Time from SendAsync to its outcome.");
 }

@@ -26,4 +26,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Training decision for audit event {AuditEventId}: {Outcome} (consent {Consent})")]
     public static partial void TrainingDecided(ILogger logger, string auditEventId, string outcome, string consent);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Served-region incident: deployment {DeploymentId} reported processing in {ServedRegion} ({Jurisdiction}), outside its processing regions {DeclaredRegions}; quarantined until an operator clears it")]
+    public static partial void Quarantined(ILogger logger, string deploymentId, string servedRegion, string jurisdiction, string declaredRegions);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Deployment {DeploymentId} quarantined by an operator")]
+    public static partial void QuarantinedByOperator(ILogger logger, string deploymentId);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Quarantine of deployment {DeploymentId} cleared by an operator; traffic may flow to it again")]
+    public static partial void QuarantineCleared(ILogger logger, string deploymentId);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "The quarantine store failed ({ErrorType}); the quarantines known to this process stay in force")]
+    public static partial void QuarantineStoreFailed(ILogger logger, string errorType);
 }

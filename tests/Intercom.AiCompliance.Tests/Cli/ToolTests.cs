@@ -405,7 +405,7 @@ public class ToolTests
         var (code, output, _) = Run("deployments", "--config", _config, "--at", "2031-01-01T00:00:00Z");
         code.Should().Be(ExitCodes.Ok);
         output.Should().Contain("openai-eu").And.Contain(": expired").And.NotContain(": in-force");
-        output.Should().Contain("Circuit-breaker state is not shown").And.Contain("Quarantine of a deployment does not exist yet");
+        output.Should().Contain("Circuit-breaker state is not shown").And.Contain("quarantine: unknown (the configured host keeps quarantines in memory only)");
     }
 
     // ---- audit verify: inputs that are not an intact chain ----

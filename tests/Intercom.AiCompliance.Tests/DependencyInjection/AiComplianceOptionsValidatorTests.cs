@@ -83,6 +83,7 @@ public class AiComplianceOptionsValidatorTests
         var builder = Builder([.. Valid,
             ("AiCompliance:Catalog:Deployments:0:Id", "\u0430zure-eu"), // Cyrillic 'а'
             ("AiCompliance:Catalog:Deployments:0:Provider", "AzureOpenAI"),
+            ("AiCompliance:Catalog:Deployments:0:DeploymentType", "Standard"),
             ("AiCompliance:Catalog:Deployments:0:Model", "gpt"),
             ("AiCompliance:Catalog:Deployments:0:Capabilities:0", "Chat"),
             ("AiCompliance:Catalog:Deployments:0:ProcessingRegions:0", "EU"),

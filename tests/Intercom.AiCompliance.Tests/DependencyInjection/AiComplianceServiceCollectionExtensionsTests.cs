@@ -282,6 +282,7 @@ public class AiComplianceServiceCollectionExtensionsTests
         {
             ("AiCompliance:Catalog:Deployments:0:Id", "azure-eu"),
             ("AiCompliance:Catalog:Deployments:0:Provider", "AzureOpenAI"),
+            ("AiCompliance:Catalog:Deployments:0:DeploymentType", "Standard"),
             ("AiCompliance:Catalog:Deployments:0:Model", "gpt"),
             ("AiCompliance:Catalog:Deployments:0:Capabilities:0", "Chat"),
             ("AiCompliance:Catalog:Deployments:0:ProcessingRegions:0", "EU"),

@@ -43,6 +43,7 @@ public static class Deployments
         {
             Id = id,
             Provider = provider,
+            DeploymentType = provider == ProviderKind.AzureOpenAI ? DeploymentType.Standard : DeploymentType.Unknown,
             Subprocessor = provider.ToString(),
             Model = "model-" + id,
             Capabilities = capabilities ?? [Capability.Chat],

@@ -73,6 +73,7 @@ public static class RandomCatalogs
         {
             Id = id,
             Provider = provider,
+            DeploymentType = provider == ProviderKind.AzureOpenAI ? DeploymentType.Standard : DeploymentType.Unknown,
             Subprocessor = "S",
             Model = "m",
             Capabilities = Capabilities.Where(_ => rng.Next(2) == 0).DefaultIfEmpty(Capability.Chat).ToArray(),
