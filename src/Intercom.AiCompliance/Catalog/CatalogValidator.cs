@@ -78,6 +78,7 @@ public static class CatalogValidator
             }
 
             ValidateEndpoint(d, options, Error);
+            AnthropicDeploymentChecks.Validate(d, Error);
 
             for (var a = 0; a < d.Attestations.Count; a++)
             {
