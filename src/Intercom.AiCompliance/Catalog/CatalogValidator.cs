@@ -80,6 +80,7 @@ public static class CatalogValidator
             ValidateEndpoint(d, options, Error);
             BedrockDeploymentChecks.Validate(d, Error);
             AzureOpenAIDeploymentChecks.Validate(d, Error);
+            AnthropicDeploymentChecks.Validate(d, Error);
 
             for (var a = 0; a < d.Attestations.Count; a++)
             {

@@ -13,8 +13,15 @@ namespace Intercom.AiCompliance.Providers;
 /// <c>Status</c>, with Retry-After (seconds or an HTTP date) or <c>retry-after-ms</c> read from the raw response's headers,
 /// and a 400 whose error code is a content filter read as a refusal. It is recognised by name, so the package does not
 /// depend on System.ClientModel.</item>
-/// <item>Any other exception with an integer <c>StatusCode</c> or <c>Status</c> property (for example the Anthropic SDK's
-/// API exceptions): by that status.</item>
+/// <item>Any other exception with an integer or <see cref="System.Net.HttpStatusCode"/> <c>StatusCode</c> or <c>Status</c>
+/// property (for example the Anthropic SDK's <c>AnthropicApiException</c> family): by that status, with the wait read from
+/// the exception's <see cref="Exception.Data"/> under <see cref="RetryAfterDataKey"/> when a client put it there (the
+/// Anthropic SDK's exceptions carry no headers; package <c>Intercom.AiCompliance.Anthropic</c> records the response's
+/// Retry-After there).</item>
+/// <item>The Anthropic SDK's exceptions that have no status (<c>AnthropicSseException</c>, an <c>error</c> event inside a
+/// stream): by their <c>ErrorType</c>: <c>OverloadedError</c> and <c>ApiError</c> a server error, <c>RateLimitError</c>
+/// rate limited, <c>TimeoutError</c> a timeout, <c>AuthenticationError</c> and <c>PermissionError</c> authentication, any
+/// other a bad request. Recognised by type name, so the package does not depend on the SDK.</item>
 /// <item><see cref="HttpRequestException"/>: by its <see cref="HttpRequestException.StatusCode"/> when it has one, else a
 /// connection failure (transient).</item>
 /// <item><see cref="TimeoutException"/> and <see cref="OperationCanceledException"/> (the caller had not cancelled: a
@@ -26,6 +33,12 @@ namespace Intercom.AiCompliance.Providers;
 /// </summary>
 public sealed class ProviderFailureClassifier : IProviderFailureClassifier
 {
+    /// <summary>
+    /// The key, in an exception's <see cref="Exception.Data"/>, of a <see cref="TimeSpan"/> the provider asked callers to
+    /// wait (its Retry-After), for clients whose exceptions do not carry the response's headers.
+    /// </summary>
+    public const string RetryAfterDataKey = "aicompliance.retry_after";
+
     /// <summary>The shared default instance.</summary>
     public static ProviderFailureClassifier Default { get; } = new();
 
@@ -53,12 +66,70 @@ public sealed class ProviderFailureClassifier : IProviderFailureClassifier
 
         if (StatusOf(exception) is { } code and >= 400 and < 600)
         {
-            return new(ProviderException.KindForStatus(code), code);
+            return new(ProviderException.KindForStatus(code), code, RetryAfterInData(exception));
+        }
+
+        if (IsAnthropicServiceException(type) && AnthropicErrorKind(exception) is { } anthropic)
+        {
+            return new(anthropic, null, RetryAfterInData(exception));
         }
 
         return exception.InnerException is HttpRequestException or TimeoutException
             ? Classify(exception.InnerException)
             : new(null);
+    }
+
+    private static TimeSpan? RetryAfterInData(Exception exception) =>
+        exception.Data.Contains(RetryAfterDataKey) && exception.Data[RetryAfterDataKey] is TimeSpan wait && wait >= TimeSpan.Zero ? wait : null;
+
+    private static bool IsAnthropicServiceException(Type? type)
+    {
+        for (; type is not null; type = type.BaseType)
+        {
+            if (type.FullName == "Anthropic.Exceptions.AnthropicServiceException")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The kind of an Anthropic error without a status, from its error type: the <c>Type</c> property (the API's
+    /// <c>error.type</c>, such as <c>overloaded_error</c>), else the older <c>ErrorType</c> enum. Only the type is read, never
+    /// the message.
+    /// </summary>
+    private static ProviderFailureKind? AnthropicErrorKind(Exception exception)
+    {
+        var type = exception.GetType();
+        var text = Read(type.GetProperty("Type"), exception)?.Trim('"');
+        if (string.IsNullOrEmpty(text))
+        {
+            text = Read(type.GetProperty("ErrorType"), exception);
+        }
+
+        return text?.Replace("_", "", StringComparison.Ordinal).ToUpperInvariant() switch
+        {
+            "OVERLOADEDERROR" or "APIERROR" => ProviderFailureKind.ServerError,
+            "RATELIMITERROR" => ProviderFailureKind.RateLimited,
+            "TIMEOUTERROR" => ProviderFailureKind.Timeout,
+            "AUTHENTICATIONERROR" or "PERMISSIONERROR" or "BILLINGERROR" => ProviderFailureKind.Authentication,
+            null or "" => null,
+            _ => ProviderFailureKind.BadRequest,
+        };
+
+        static string? Read(PropertyInfo? property, Exception exception)
+        {
+            try
+            {
+                return property?.GetValue(exception)?.ToString();
+            }
+            catch (TargetInvocationException)
+            {
+                return null;
+            }
+        }
     }
 
     private static bool IsClientResultException(Type? type)

@@ -40,4 +40,40 @@ public interface IProviderRouter
     /// </summary>
     /// <exception cref="StreamInterruptedException">The stream failed after its first update; it was not failed over.</exception>
     IAsyncEnumerable<Microsoft.Extensions.AI.ChatResponseUpdate> SendStreamingAsync(AiRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams a transcript (the payload is a <see cref="TranscriptionPayload"/>) from the best compliant deployment's own
+    /// streaming method, with the rules of <see cref="SendStreamingAsync"/>. <see cref="ProviderRouter"/> streams; this
+    /// default, for other implementations, routes one call with <see cref="SendAsync"/> and hands its transcript out as updates.
+    /// </summary>
+    /// <exception cref="StreamInterruptedException">The stream failed after its first update; it was not failed over.</exception>
+    IAsyncEnumerable<Microsoft.Extensions.AI.SpeechToTextResponseUpdate> SendStreamingTranscriptionAsync(AiRequest request, CancellationToken cancellationToken = default) =>
+        OneCallAsUpdates(this, request, static (response, output) =>
+            new Microsoft.Extensions.AI.SpeechToTextResponse(((TranscriptOutput)output).Text) { ModelId = response.ServedBy.Model, Usage = output.Usage }.ToSpeechToTextResponseUpdates(),
+            cancellationToken);
+
+    /// <summary>
+    /// Streams synthesised speech (the payload is a <see cref="SpeechSynthesisPayload"/>) from the best compliant
+    /// deployment's own streaming method, with the rules of <see cref="SendStreamingAsync"/>. <see cref="ProviderRouter"/>
+    /// streams; this default, for other implementations, routes one call and hands its audio out as updates.
+    /// </summary>
+    /// <exception cref="StreamInterruptedException">The stream failed after its first update; it was not failed over.</exception>
+    IAsyncEnumerable<Microsoft.Extensions.AI.TextToSpeechResponseUpdate> SendStreamingSpeechAsync(AiRequest request, CancellationToken cancellationToken = default) =>
+        OneCallAsUpdates(this, request, static (response, output) =>
+            new Microsoft.Extensions.AI.TextToSpeechResponse([new Microsoft.Extensions.AI.DataContent(((SpeechOutput)output).Audio, ((SpeechOutput)output).MediaType)])
+            {
+                ModelId = response.ServedBy.Model,
+                Usage = output.Usage,
+            }.ToTextToSpeechResponseUpdates(),
+            cancellationToken);
+
+    private static async IAsyncEnumerable<TUpdate> OneCallAsUpdates<TUpdate>(IProviderRouter router, AiRequest request, Func<AiResponse, AiOutput, IEnumerable<TUpdate>> updates,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var response = await router.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        foreach (var update in updates(response, response.Output))
+        {
+            yield return update;
+        }
+    }
 }

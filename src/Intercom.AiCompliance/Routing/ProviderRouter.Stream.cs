@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Intercom.AiCompliance.Audit;
+using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
 using Intercom.AiCompliance.Rules;
 using Intercom.AiCompliance.Telemetry;
@@ -22,14 +24,50 @@ public sealed partial class ProviderRouter
     /// end; dispose it, as with any M.E.AI stream, or the record waits for the garbage collector). The record holds the
     /// attempts, the token counts the provider reported and the digest of what was delivered, never the content.
     /// </remarks>
-    /// <exception cref="ArgumentException">The payload is not a <see cref="ChatPayload"/>.</exception>
+    /// <exception cref="ArgumentException">The payload is not a <see cref="ChatPayload"/> (thrown when enumeration starts).</exception>
     /// <returns>The deployment's updates, the first one carrying the serving deployment, client and audit event id in its <c>AdditionalProperties</c>.</returns>
-    public async IAsyncEnumerable<ChatResponseUpdate> SendStreamingAsync(AiRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ChatResponseUpdate> SendStreamingAsync(AiRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Payload is not ChatPayload)
+        return StreamAsync(request, ChatStream.Instance, cancellationToken);
+    }
+
+    /// <summary>
+    /// Streams a transcript from the best compliant deployment's <see cref="ISpeechToTextClient.GetStreamingTextAsync"/>,
+    /// with the rules of <see cref="SendStreamingAsync"/>: failover inside the plan only before the first update, a
+    /// <see cref="StreamInterruptedException"/> after it, the attempt, idle and total timeouts, and exactly one audit record.
+    /// </summary>
+    /// <param name="request">A request whose payload is a <see cref="TranscriptionPayload"/>.</param>
+    /// <param name="cancellationToken">Cancels the stream (recorded as cancelled).</param>
+    /// <exception cref="ArgumentException">The payload is not a <see cref="TranscriptionPayload"/> (thrown when enumeration starts).</exception>
+    /// <returns>The deployment's updates, the first one carrying the serving deployment, client and audit event id in its <c>AdditionalProperties</c>.</returns>
+    public IAsyncEnumerable<SpeechToTextResponseUpdate> SendStreamingTranscriptionAsync(AiRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return StreamAsync(request, TranscriptStream.Instance, cancellationToken);
+    }
+
+    /// <summary>
+    /// Streams synthesised speech from the best compliant deployment's <see cref="ITextToSpeechClient.GetStreamingAudioAsync"/>,
+    /// with the rules of <see cref="SendStreamingAsync"/>.
+    /// </summary>
+    /// <param name="request">A request whose payload is a <see cref="SpeechSynthesisPayload"/>.</param>
+    /// <param name="cancellationToken">Cancels the stream (recorded as cancelled).</param>
+    /// <exception cref="ArgumentException">The payload is not a <see cref="SpeechSynthesisPayload"/> (thrown when enumeration starts).</exception>
+    /// <returns>The deployment's updates, the first one carrying the serving deployment, client and audit event id in its <c>AdditionalProperties</c>.</returns>
+    public IAsyncEnumerable<TextToSpeechResponseUpdate> SendStreamingSpeechAsync(AiRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return StreamAsync(request, SpeechStream.Instance, cancellationToken);
+    }
+
+    /// <summary>One streamed request of any capability: the walk, the per-update loop and the one audit record.</summary>
+    private async IAsyncEnumerable<TUpdate> StreamAsync<TUpdate>(AiRequest request, StreamKind<TUpdate> kind, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where TUpdate : class
+    {
+        if (!kind.Accepts(request.Payload))
         {
-            throw new ArgumentException("Streaming serves chat: the request's payload must be a ChatPayload.", nameof(request));
+            throw new ArgumentException(kind.PayloadError, nameof(request));
         }
 
         var started = _time.GetTimestamp();
@@ -46,14 +84,16 @@ public sealed partial class ProviderRouter
         var outcome = AuditOutcome.Abandoned;
         string? reason = "abandoned";
         Exception? failure = null;
-        StreamStart? stream = null;
-        var delivered = new List<ChatResponseUpdate>();
+        StreamStart<TUpdate>? stream = null;
+        // What was delivered, for the record's digest and usage and a training offer; pooled arrays, so a long stream
+        // allocates nothing per update once the buffer has grown.
+        var delivered = new Delivered<TUpdate>();
         try
         {
             try
             {
                 await PrepareAsync(run).ConfigureAwait(false);
-                stream = await ExecuteAsync(run, OpenStream).ConfigureAwait(false);
+                stream = await ExecuteAsync(run, kind.OpenAttempt).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Whatever failed before the first update is audited, then rethrown.
             catch (Exception ex)
@@ -72,7 +112,7 @@ public sealed partial class ProviderRouter
             if (current is not null)
             {
                 // The first update says where the answer comes from, as a non-streamed answer does.
-                var p = current.AdditionalProperties ??= [];
+                var p = kind.Properties(current);
                 p[ProviderRouterClientExtensions.DeploymentProperty] = run.Served!.Id;
                 p[ProviderRouterClientExtensions.ClientProperty] = run.ServedClient!.Name;
                 p[ProviderRouterClientExtensions.AuditEventProperty] = run.EventId;
@@ -81,7 +121,7 @@ public sealed partial class ProviderRouter
             while (current is not null)
             {
                 delivered.Add(current);
-                characters += current.Text.Length;
+                characters += TextLength(kind.Contents(current));
                 yield return current;
 
                 try
@@ -107,17 +147,40 @@ public sealed partial class ProviderRouter
         }
         finally
         {
-            if (stream is not null)
+            try
             {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
+                if (stream is not null)
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
 
-            await EndStreamAsync(run, activity, started, outcome, reason, failure, inputDigest, auditing, delivered).ConfigureAwait(false);
+                await EndStreamAsync(run, kind, activity, started, outcome, reason, failure, inputDigest, auditing, delivered).ConfigureAwait(false);
+            }
+            finally
+            {
+                delivered.Dispose();
+            }
         }
     }
 
-    private async ValueTask EndStreamAsync(Run run, System.Diagnostics.Activity? activity, long started, AuditOutcome outcome, string? reason, Exception? failure,
-        string inputDigest, bool auditing, List<ChatResponseUpdate> delivered)
+    /// <summary>The characters of an update's text parts, counted without joining them (no allocation per update).</summary>
+    private static int TextLength(IList<AIContent> contents)
+    {
+        var n = 0;
+        for (var i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is TextContent t)
+            {
+                n += t.Text.Length;
+            }
+        }
+
+        return n;
+    }
+
+    private async ValueTask EndStreamAsync<TUpdate>(Run run, StreamKind<TUpdate> kind, System.Diagnostics.Activity? activity, long started, AuditOutcome outcome, string? reason,
+        Exception? failure, string inputDigest, bool auditing, Delivered<TUpdate> delivered)
+        where TUpdate : class
     {
         var product = run.Request.Product.ToString();
         var capability = run.Request.Capability.ToString();
@@ -133,7 +196,7 @@ public sealed partial class ProviderRouter
         if (auditing)
         {
             var record = BuildRecord(run, outcome, reason, served, inputDigest,
-                served is null ? null : Digest(h => AppendUpdates(h, delivered)), UsageOf(delivered));
+                served is null ? null : Digest(h => AppendUpdates(h, kind, delivered)), UsageOf(kind, delivered));
             try
             {
                 await _audit.AppendAsync(record).ConfigureAwait(false);
@@ -148,7 +211,7 @@ public sealed partial class ProviderRouter
         Record(activity, started, outcome, reason, product, capability, served);
         if (outcome == AuditOutcome.Succeeded && auditError is null && run.Consent is { AllowsTraining: true })
         {
-            OfferForTraining(run.Request, run.Profile!, new ChatOutput(delivered.ToChatResponse()), run.EventId);
+            OfferForTraining(run.Request, run.Profile!, kind.Output(delivered.Items), run.EventId);
         }
 
         if (outcome is AuditOutcome.RequestRefused or AuditOutcome.NoCompliantRoute)
@@ -174,25 +237,28 @@ public sealed partial class ProviderRouter
     }
 
     /// <summary>The digest of what was delivered: every part of every update, in order (no coalescing, so it costs one pass).</summary>
-    private static void AppendUpdates(System.Security.Cryptography.IncrementalHash hash, List<ChatResponseUpdate> updates)
+    private static void AppendUpdates<TUpdate>(System.Security.Cryptography.IncrementalHash hash, StreamKind<TUpdate> kind, Delivered<TUpdate> delivered)
+        where TUpdate : class
     {
         var digest = new DigestWriter(hash, stackalloc byte[512]);
+        var updates = delivered.Items;
         digest.Int(updates.Count);
         foreach (var update in updates)
         {
-            digest.Text(update.Role?.Value);
-            ContentMeasure.Append(ref digest, update.Contents);
+            digest.Text(kind.Role(update));
+            ContentMeasure.Append(ref digest, kind.Contents(update));
         }
 
         digest.Flush();
     }
 
-    private static UsageDetails? UsageOf(List<ChatResponseUpdate> updates)
+    private static UsageDetails? UsageOf<TUpdate>(StreamKind<TUpdate> kind, Delivered<TUpdate> delivered)
+        where TUpdate : class
     {
         UsageDetails? usage = null;
-        foreach (var update in updates)
+        foreach (var update in delivered.Items)
         {
-            foreach (var content in update.Contents)
+            foreach (var content in kind.Contents(update))
             {
                 if (content is UsageContent u)
                 {
@@ -204,27 +270,24 @@ public sealed partial class ProviderRouter
         return usage;
     }
 
-    private static readonly Func<DeploymentClients, Run, CancellationToken, ValueTask<StreamStart>> OpenStream =
-        static (clients, run, ct) => run.Router.OpenStreamAsync(clients, run, ct);
-
     /// <summary>
     /// One attempt: opens the deployment's stream and waits for its first update, inside the deployment's pipeline (so the
     /// attempt timeout, retries and the breaker apply). The stream gets a token of its own, tied to the caller's and, until
     /// the first update, to the attempt's; after that the router's idle timer and deadline drive it.
     /// </summary>
-    private async ValueTask<StreamStart> OpenStreamAsync(DeploymentClients clients, Run run, CancellationToken attemptToken)
+    private static async ValueTask<StreamStart<TUpdate>> OpenStreamAsync<TUpdate>(StreamKind<TUpdate> kind, DeploymentClients clients, Run run, CancellationToken attemptToken)
+        where TUpdate : class
     {
-        var chat = (ChatPayload)run.Request.Payload;
-        var cts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        var cts = new CancellationTokenSource(Timeout.InfiniteTimeSpan, run.Router._time);
         var callerLink = run.CallerToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), cts);
         var attemptLink = attemptToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), cts);
-        IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
+        IAsyncEnumerator<TUpdate>? enumerator = null;
         try
         {
-            enumerator = clients.Chat.GetStreamingResponseAsync(chat.Messages, clients.ChatOptionsFor(chat.Options), cts.Token).GetAsyncEnumerator(cts.Token);
+            enumerator = kind.Open(clients, run.Request.Payload, cts.Token).GetAsyncEnumerator(cts.Token);
             var first = await enumerator.MoveNextAsync().ConfigureAwait(false) ? enumerator.Current : null;
             await attemptLink.DisposeAsync().ConfigureAwait(false);
-            return new StreamStart(enumerator, first, cts, callerLink);
+            return new StreamStart<TUpdate>(enumerator, first, cts, callerLink);
         }
         catch
         {
@@ -241,16 +304,22 @@ public sealed partial class ProviderRouter
     }
 
     /// <summary>The next update, or null at the end. Never fails over: a failure ends the stream with what was delivered.</summary>
-    private async ValueTask<ChatResponseUpdate?> NextAsync(StreamStart stream, Run run, int updates, long characters)
+    /// <remarks>
+    /// The per-update path: one clock read (the deadline check and the watchdog's start share it), no timer change, and a
+    /// pooled state machine when the client completes asynchronously, so it allocates nothing of its own.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TUpdate?> NextAsync<TUpdate>(StreamStart<TUpdate> stream, Run run, int updates, long characters)
+        where TUpdate : class
     {
-        var deployment = run.Served!.Id;
-        if (Remaining(run) <= TimeSpan.Zero)
+        var now = _time.GetTimestamp();
+        if (now >= run.DeadlineAt)
         {
-            throw new StreamInterruptedException(StreamInterruptedException.DeadlineExceeded, deployment, updates, characters, null, run.EventId);
+            throw new StreamInterruptedException(StreamInterruptedException.DeadlineExceeded, run.Served!.Id, updates, characters, null, run.EventId);
         }
 
-        // Two clock reads per update, no timer change: a watchdog timer checks the wait (see StreamStart.Watch).
-        stream.StartWaiting(this, run);
+        // The watchdog timer checks the wait (see StreamStart.Watch); starting to wait is one field write.
+        stream.StartWaiting(this, run, now);
         try
         {
             if (!await stream.Enumerator.MoveNextAsync().ConfigureAwait(false))
@@ -268,6 +337,7 @@ public sealed partial class ProviderRouter
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            var deployment = run.Served!.Id;
             if (stream.CutBy is { } cut)
             {
                 throw new StreamInterruptedException(cut, deployment, updates, characters,
@@ -298,7 +368,7 @@ public sealed partial class ProviderRouter
         }
     }
 
-    private static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<ChatResponseUpdate> enumerator)
+    private static async ValueTask DisposeQuietlyAsync<TUpdate>(IAsyncEnumerator<TUpdate> enumerator)
     {
         try
         {
@@ -315,8 +385,9 @@ public sealed partial class ProviderRouter
     /// An opened stream, its first update, and the watchdog that bounds each wait for the next update by the idle timeout
     /// and the total deadline. Only the time spent waiting on the client counts, never the caller's time between reads.
     /// </summary>
-    private sealed class StreamStart(IAsyncEnumerator<ChatResponseUpdate> enumerator, ChatResponseUpdate? first, CancellationTokenSource cts, CancellationTokenRegistration callerLink)
+    private sealed class StreamStart<TUpdate>(IAsyncEnumerator<TUpdate> enumerator, TUpdate? first, CancellationTokenSource cts, CancellationTokenRegistration callerLink)
         : IAsyncDisposable
+        where TUpdate : class
     {
         private ITimer? _watchdog;
         private ProviderRouter? _router;
@@ -324,9 +395,9 @@ public sealed partial class ProviderRouter
         private long _waitingSince;
         private int _cutBy; // 0: not cut, 1: idle timeout, 2: deadline
 
-        public IAsyncEnumerator<ChatResponseUpdate> Enumerator { get; } = enumerator;
+        public IAsyncEnumerator<TUpdate> Enumerator { get; } = enumerator;
 
-        public ChatResponseUpdate? First { get; } = first;
+        public TUpdate? First { get; } = first;
 
         /// <summary>Why the watchdog cancelled the stream, when it did.</summary>
         public RejectionReason? CutBy => Volatile.Read(ref _cutBy) switch
@@ -336,14 +407,14 @@ public sealed partial class ProviderRouter
             _ => null,
         };
 
-        public void StartWaiting(ProviderRouter router, Run run)
+        public void StartWaiting(ProviderRouter router, Run run, long now)
         {
-            Volatile.Write(ref _waitingSince, router._time.GetTimestamp());
+            Volatile.Write(ref _waitingSince, now);
             if (_watchdog is null)
             {
                 _router = router;
                 _run = run;
-                _watchdog = router._time.CreateTimer(static s => ((StreamStart)s!).Watch(), this, DueIn(router, run, router._options.StreamIdleTimeout), Timeout.InfiniteTimeSpan);
+                _watchdog = router._time.CreateTimer(static s => ((StreamStart<TUpdate>)s!).Watch(), this, DueIn(router, run, router._options.StreamIdleTimeout), Timeout.InfiniteTimeSpan);
             }
         }
 
@@ -399,6 +470,182 @@ public sealed partial class ProviderRouter
             await DisposeQuietlyAsync(Enumerator).ConfigureAwait(false);
             await callerLink.DisposeAsync().ConfigureAwait(false);
             cts.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// What differs between streamed capabilities: the payload it takes, how the deployment's client streams it, and where
+    /// an update keeps its parts, its role or kind, and its additional properties.
+    /// </summary>
+    private abstract class StreamKind<TUpdate>
+        where TUpdate : class
+    {
+        protected StreamKind() =>
+            OpenAttempt = (clients, run, ct) => OpenStreamAsync(this, clients, run, ct);
+
+        /// <summary>One attempt of the walk: opens the stream and waits for its first update.</summary>
+        public Func<DeploymentClients, Run, CancellationToken, ValueTask<StreamStart<TUpdate>>> OpenAttempt { get; }
+
+        public abstract string PayloadError { get; }
+
+        public abstract bool Accepts(AiPayload payload);
+
+        public abstract IAsyncEnumerable<TUpdate> Open(DeploymentClients clients, AiPayload payload, CancellationToken cancellationToken);
+
+        public abstract IList<AIContent> Contents(TUpdate update);
+
+        public abstract string? Role(TUpdate update);
+
+        public abstract AdditionalPropertiesDictionary Properties(TUpdate update);
+
+        /// <summary>The whole answer, built from what was delivered (for a training offer).</summary>
+        public abstract AiOutput Output(IReadOnlyList<TUpdate> delivered);
+    }
+
+    private sealed class ChatStream : StreamKind<ChatResponseUpdate>
+    {
+        public static readonly ChatStream Instance = new();
+
+        public override string PayloadError => "Streaming chat: the request's payload must be a ChatPayload.";
+
+        public override bool Accepts(AiPayload payload) => payload is ChatPayload;
+
+        public override IAsyncEnumerable<ChatResponseUpdate> Open(DeploymentClients clients, AiPayload payload, CancellationToken cancellationToken)
+        {
+            var chat = (ChatPayload)payload;
+            return clients.Chat.GetStreamingResponseAsync(chat.Messages, clients.ChatOptionsFor(chat.Options), cancellationToken);
+        }
+
+        public override IList<AIContent> Contents(ChatResponseUpdate update) => update.Contents;
+
+        public override string? Role(ChatResponseUpdate update) => update.Role?.Value;
+
+        public override AdditionalPropertiesDictionary Properties(ChatResponseUpdate update) => update.AdditionalProperties ??= [];
+
+        public override AiOutput Output(IReadOnlyList<ChatResponseUpdate> delivered) => new ChatOutput(delivered.ToChatResponse());
+    }
+
+    private sealed class TranscriptStream : StreamKind<SpeechToTextResponseUpdate>
+    {
+        public static readonly TranscriptStream Instance = new();
+
+        public override string PayloadError => "Streaming transcription: the request's payload must be a TranscriptionPayload.";
+
+        public override bool Accepts(AiPayload payload) => payload is TranscriptionPayload;
+
+        public override IAsyncEnumerable<SpeechToTextResponseUpdate> Open(DeploymentClients clients, AiPayload payload, CancellationToken cancellationToken)
+        {
+            var transcription = (TranscriptionPayload)payload;
+            var client = (ISpeechToTextClient)clients.For(Capability.Transcription).Client;
+            // A read-only view of the caller's audio; the client reads it while it streams.
+            var audio = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(transcription.Audio, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(transcription.Audio.ToArray(), writable: false);
+            return client.GetStreamingTextAsync(audio, new SpeechToTextOptions { ModelId = clients.Deployment.Model }, cancellationToken);
+        }
+
+        public override IList<AIContent> Contents(SpeechToTextResponseUpdate update) => update.Contents;
+
+        public override string? Role(SpeechToTextResponseUpdate update) => update.Kind.Value;
+
+        public override AdditionalPropertiesDictionary Properties(SpeechToTextResponseUpdate update) => update.AdditionalProperties ??= [];
+
+        public override AiOutput Output(IReadOnlyList<SpeechToTextResponseUpdate> delivered) => new TranscriptOutput(delivered.ToSpeechToTextResponse().Text)
+        {
+            Usage = UsageOfParts(delivered.SelectMany(u => u.Contents)),
+        };
+    }
+
+    private sealed class SpeechStream : StreamKind<TextToSpeechResponseUpdate>
+    {
+        public static readonly SpeechStream Instance = new();
+
+        public override string PayloadError => "Streaming speech synthesis: the request's payload must be a SpeechSynthesisPayload.";
+
+        public override bool Accepts(AiPayload payload) => payload is SpeechSynthesisPayload;
+
+        public override IAsyncEnumerable<TextToSpeechResponseUpdate> Open(DeploymentClients clients, AiPayload payload, CancellationToken cancellationToken)
+        {
+            var speech = (SpeechSynthesisPayload)payload;
+            var client = (ITextToSpeechClient)clients.For(Capability.SpeechSynthesis).Client;
+            return client.GetStreamingAudioAsync(speech.Text, new TextToSpeechOptions { ModelId = clients.Deployment.Model, VoiceId = speech.Voice }, cancellationToken);
+        }
+
+        public override IList<AIContent> Contents(TextToSpeechResponseUpdate update) => update.Contents;
+
+        public override string? Role(TextToSpeechResponseUpdate update) => update.Kind.Value;
+
+        public override AdditionalPropertiesDictionary Properties(TextToSpeechResponseUpdate update) => update.AdditionalProperties ??= [];
+
+        public override AiOutput Output(IReadOnlyList<TextToSpeechResponseUpdate> delivered)
+        {
+            var parts = delivered.SelectMany(u => u.Contents).OfType<DataContent>().ToArray();
+            var audio = new byte[parts.Sum(p => p.Data.Length)];
+            var at = 0;
+            foreach (var part in parts)
+            {
+                part.Data.Span.CopyTo(audio.AsSpan(at));
+                at += part.Data.Length;
+            }
+
+            return new SpeechOutput(audio, parts.FirstOrDefault()?.MediaType ?? "application/octet-stream")
+            {
+                Usage = UsageOfParts(delivered.SelectMany(u => u.Contents)),
+            };
+        }
+    }
+
+    private static UsageDetails? UsageOfParts(IEnumerable<AIContent> contents)
+    {
+        UsageDetails? usage = null;
+        foreach (var u in contents.OfType<UsageContent>())
+        {
+            (usage ??= new UsageDetails()).Add(u.Details);
+        }
+
+        return usage;
+    }
+
+    /// <summary>The updates delivered so far, in an array rented from the shared pool (returned, cleared, at the end).</summary>
+    private sealed class Delivered<TUpdate> : IDisposable
+        where TUpdate : class
+    {
+        private TUpdate[] _items = [];
+        private int _count;
+
+        public int Count => _count;
+
+        /// <summary>The delivered updates; valid until <see cref="Dispose"/>.</summary>
+        public IReadOnlyList<TUpdate> Items => new ArraySegment<TUpdate>(_items, 0, _count);
+
+        public void Add(TUpdate update)
+        {
+            if (_count == _items.Length)
+            {
+                var larger = ArrayPool<TUpdate>.Shared.Rent(Math.Max(16, _count * 2));
+                Array.Copy(_items, larger, _count);
+                Return(_items, _count);
+                _items = larger;
+            }
+
+            _items[_count++] = update;
+        }
+
+        public void Dispose()
+        {
+            Return(_items, _count);
+            _items = [];
+            _count = 0;
+        }
+
+        private static void Return(TUpdate[] items, int count)
+        {
+            if (items.Length > 0)
+            {
+                // Cleared, so the pool holds no reference to delivered content.
+                Array.Clear(items, 0, count);
+                ArrayPool<TUpdate>.Shared.Return(items);
+            }
         }
     }
 }

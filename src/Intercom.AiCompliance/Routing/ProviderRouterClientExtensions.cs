@@ -72,13 +72,15 @@ public static class ProviderRouterClientExtensions
         }
     }
 
-    private static object? Service(object self, IProviderRouter router, Type serviceType, object? serviceKey, object metadata)
+    /// <summary>The view itself, the router, the metadata, or the view's <see cref="ComplianceContext"/> (for middleware that keys on it).</summary>
+    private static object? Service(object self, IProviderRouter router, Type serviceType, object? serviceKey, object metadata, ComplianceContext context)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null
             : serviceType.IsInstanceOfType(self) ? self
             : serviceType.IsInstanceOfType(router) ? router
             : serviceType.IsInstanceOfType(metadata) ? metadata
+            : serviceType == typeof(ComplianceContext) ? context
             : null;
     }
 
@@ -101,7 +103,7 @@ public static class ProviderRouterClientExtensions
             return router.SendStreamingAsync(context.Request(new ChatPayload(messages.ToArray(), options)), cancellationToken);
         }
 
-        public object? GetService(Type serviceType, object? serviceKey = null) => Service(this, router, serviceType, serviceKey, Metadata);
+        public object? GetService(Type serviceType, object? serviceKey = null) => Service(this, router, serviceType, serviceKey, Metadata, context);
 
         public void Dispose()
         {
@@ -126,7 +128,7 @@ public static class ProviderRouterClientExtensions
             return result;
         }
 
-        public object? GetService(Type serviceType, object? serviceKey = null) => Service(this, router, serviceType, serviceKey, Metadata);
+        public object? GetService(Type serviceType, object? serviceKey = null) => Service(this, router, serviceType, serviceKey, Metadata, context);
 
         public void Dispose()
         {
@@ -135,6 +137,9 @@ public static class ProviderRouterClientExtensions
 
     private sealed class RouterSpeechToTextClient(IProviderRouter router, ComplianceContext context) : ISpeechToTextClient
     {
+        private static string MediaTypeOf(SpeechToTextOptions? options) =>
+            options?.AdditionalProperties?.TryGetValue("media_type", out var m) == true && m is string s ? s : "audio/wav";
+
         private static readonly SpeechToTextClientMetadata Metadata = new("aicompliance");
 
         public async Task<SpeechToTextResponse> GetTextAsync(Stream audioSpeechStream, SpeechToTextOptions? options = null, CancellationToken cancellationToken = default)
@@ -142,8 +147,7 @@ public static class ProviderRouterClientExtensions
             ArgumentNullException.ThrowIfNull(audioSpeechStream);
             using var buffer = new MemoryStream();
             await audioSpeechStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            var mediaType = options?.AdditionalProperties?.TryGetValue("media_type", out var m) == true && m is string s ? s : "audio/wav";
-            var response = await router.SendAsync(context.Request(new TranscriptionPayload(buffer.ToArray(), mediaType)), cancellationToken).ConfigureAwait(false);
+            var response = await router.SendAsync(context.Request(new TranscriptionPayload(buffer.ToArray(), MediaTypeOf(options))), cancellationToken).ConfigureAwait(false);
             var output = (TranscriptOutput)response.Output;
             var result = new SpeechToTextResponse(output.Text) { ModelId = response.ServedBy.Model, Usage = output.Usage };
             Stamp(result.AdditionalProperties, p => result.AdditionalProperties = p, response);
@@ -153,15 +157,18 @@ public static class ProviderRouterClientExtensions
         public async IAsyncEnumerable<SpeechToTextResponseUpdate> GetStreamingTextAsync(Stream audioSpeechStream, SpeechToTextOptions? options = null,
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            // Routed as one call: the transcript arrives whole, then is handed out as updates.
-            var response = await GetTextAsync(audioSpeechStream, options, cancellationToken).ConfigureAwait(false);
-            foreach (var update in response.ToSpeechToTextResponseUpdates())
+            // The audio is read first (the plan and the size rules need all of it), then the deployment's client streams.
+            ArgumentNullException.ThrowIfNull(audioSpeechStream);
+            using var buffer = new MemoryStream();
+            await audioSpeechStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            var request = context.Request(new TranscriptionPayload(buffer.ToArray(), MediaTypeOf(options)));
+            await foreach (var update in router.SendStreamingTranscriptionAsync(request, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
             }
         }
 
-        public object? GetService(Type serviceType, object? serviceKey = null) => Service(this, router, serviceType, serviceKey, Metadata);
+        public object? GetService(Type serviceType, object? serviceKey = null) => Service(this, router, serviceType, serviceKey, Metadata, context);
 
         public void Dispose()
         {
@@ -182,18 +189,13 @@ public static class ProviderRouterClientExtensions
             return result;
         }
 
-        public async IAsyncEnumerable<TextToSpeechResponseUpdate> GetStreamingAudioAsync(string text, TextToSpeechOptions? options = null,
-            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        public IAsyncEnumerable<TextToSpeechResponseUpdate> GetStreamingAudioAsync(string text, TextToSpeechOptions? options = null, CancellationToken cancellationToken = default)
         {
-            // Routed as one call: the audio arrives whole, then is handed out as updates.
-            var response = await GetAudioAsync(text, options, cancellationToken).ConfigureAwait(false);
-            foreach (var update in response.ToTextToSpeechResponseUpdates())
-            {
-                yield return update;
-            }
+            ArgumentNullException.ThrowIfNull(text);
+            return router.SendStreamingSpeechAsync(context.Request(new SpeechSynthesisPayload(text, options?.VoiceId)), cancellationToken);
         }
 
-        public object? GetService(Type serviceType, object? serviceKey = null) => Service(this, router, serviceType, serviceKey, Metadata);
+        public object? GetService(Type serviceType, object? serviceKey = null) => Service(this, router, serviceType, serviceKey, Metadata, context);
 
         public void Dispose()
         {

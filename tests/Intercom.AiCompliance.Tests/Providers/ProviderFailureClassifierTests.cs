@@ -43,6 +43,25 @@ public class ProviderFailureClassifierTests
     }
 
     [Test]
+    public void Classify_SdkExceptionWithAStatusAndAWaitInItsData_KeepsTheWait()
+    {
+        // SDKs whose exceptions carry no headers (the Anthropic SDK's): a client puts the response's Retry-After in Data.
+        var exception = new SdkApiException(429);
+        exception.Data[ProviderFailureClassifier.RetryAfterDataKey] = TimeSpan.FromSeconds(4);
+
+        Classify(exception).Should().Be(new ProviderFailure(ProviderFailureKind.RateLimited, 429, TimeSpan.FromSeconds(4)));
+    }
+
+    [Test]
+    public void Classify_WaitInDataThatIsNotATimeSpan_IsIgnored()
+    {
+        var exception = new SdkApiException(429);
+        exception.Data[ProviderFailureClassifier.RetryAfterDataKey] = "4";
+
+        Classify(exception).RetryAfter.Should().BeNull();
+    }
+
+    [Test]
     public void Classify_UnknownException_IsUnknownAndStopsTheRequest()
     {
         var result = Classify(new InvalidOperationException());
