@@ -19,6 +19,23 @@ switch (args)
         var concurrency = int.Parse(concurrencyText, CultureInfo.InvariantCulture);
         await using var store = PostgreSqlStore.Open(connectionString, instance);
         await using var trail = new AuditTrail(new PostgreSqlAuditSink(store, key), new AuditTrailOptions { ChainKey = key });
+
+        // "started" only once this instance has stored a record, so the run's clock starts with every instance writing.
+        while (true)
+        {
+            try
+            {
+                await trail.AppendAsync(Record($"{instance}-{run}-start"));
+                Console.WriteLine($"ack {instance}-{run}-start");
+                break;
+            }
+            catch (AuditWriteException)
+            {
+                Console.WriteLine("fail");
+                await Task.Delay(50);
+            }
+        }
+
         Console.WriteLine("started");
         var until = DateTime.UtcNow.AddSeconds(seconds);
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>

@@ -61,11 +61,12 @@ public sealed class PostgreSqlConsentEventStoreTests
     }
 
     [Test]
-    public async Task GetEffectiveAsync_AfterAnOptOutGrantedByAnotherInstance_IsOptedOutHere()
+    public async Task GetEffectiveAsync_AnOptOutRequestedOnOneInstanceAndGrantedOnAnother_IsOptedOutOnBoth()
     {
         var database = await PostgresServer.CreateDatabaseAsync();
         await using var a = PostgreSqlStore.Open(database, "a");
         await using var b = PostgreSqlStore.Open(database, "b");
+        await new TrainingConsentLedger(new PostgreSqlConsentEventStore(b)).RequestOptOutAsync("ws-1", "ticket");
         await new TrainingConsentLedger(new PostgreSqlConsentEventStore(a)).GrantOptOutAsync("ws-1", "ticket");
 
         var effective = await new TrainingConsentLedger(new PostgreSqlConsentEventStore(b)).GetEffectiveAsync(UsStandard("ws-1"));

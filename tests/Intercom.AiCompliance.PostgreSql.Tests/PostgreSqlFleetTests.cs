@@ -42,7 +42,6 @@ public sealed class PostgreSqlFleetTests
         var hosts = new List<FleetProcess>();
         try
         {
-            var started = DateTime.UtcNow;
             foreach (var instance in Instances)
             {
                 hosts.Add(FleetProcess.Start(_database, "write", instance, "run1", Seconds.ToString(CultureInfo.InvariantCulture), "8"));
@@ -53,9 +52,11 @@ public sealed class PostgreSqlFleetTests
                 await h.WaitForLineAsync(l => l == "started", token);
             }
 
+            // Each host runs for Seconds from its own start; the faults are injected while all of them run.
+            var started = DateTime.UtcNow;
             var random = new Random(14);
-            var killAt = started.AddSeconds(Seconds / 2);
-            while (DateTime.UtcNow < started.AddSeconds(Seconds))
+            var killAt = started.AddSeconds(Seconds / 3);
+            while (DateTime.UtcNow < started.AddSeconds(Seconds - 1))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(700 + random.Next(600)), token);
 
