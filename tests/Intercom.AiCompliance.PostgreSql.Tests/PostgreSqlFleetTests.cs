@@ -128,6 +128,9 @@ public sealed class PostgreSqlFleetTests
         result.IsValid.Should().BeTrue(result.ToString());
         result.Chains.Keys.Should().BeEquivalentTo(Instances);
         result.RecordCount.Should().Be(stored.Count);
+        TestContext.Out.WriteLine(
+            $"fleet: {stored.Count} records stored by {Instances.Length} processes in about {Seconds} s, {result.AnchorCount} anchors; " +
+            $"{_terminatedBackends} connections terminated, {_failedAppends} appends failed and were not acknowledged");
     }
 
     [TestCaseSource(nameof(Instances))]
