@@ -133,6 +133,30 @@ public sealed class PostgreSqlAuditSinkTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task Verify_TheLastAnchorsDeletedButTheRecordsKept_IsDetected(CancellationToken token)
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        await using (var store = PostgreSqlStore.Open(database, "a"))
+        await using (var trail = new AuditTrail(new PostgreSqlAuditSink(store, AuditKeys.Chain), AuditKeys.Options()))
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                await trail.AppendAsync(AuditRecords.Make($"r{i}"), token);
+            }
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await PostgresServer.ExecuteAsAttackerAsync(database, "DELETE FROM aicompliance.audit_anchors WHERE anchor_sequence > 2;");
+
+        var result = PostgreSqlAuditVerifier.Verify(database, AuditKeys.Chain);
+
+        result.Chains["a"].IsValid.Should().BeTrue();
+        result.IsValid.Should().BeFalse();
+        result.Problems.Should().ContainSingle().Which.Should().Contain("last anchor (2) cites its record 2, but its chain goes on to record 4");
+    }
+
+    [Test]
     public async Task Table_UpdatesAndDeletes_AreRefusedByTheAppendOnlyTriggers()
     {
         var database = await PostgresServer.CreateDatabaseAsync();
