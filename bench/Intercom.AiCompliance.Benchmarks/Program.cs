@@ -7,6 +7,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks              (every benchmark, short runs)
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --filter *Plan*
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --quick  (CI: proves each runs once; no timings judged)
+//   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --in-process --filter *PostgreSqlAudit*  (short runs, no separate build)
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --evaluate-privacy [--urls every] [--iou 0.5] [--errors]
 //     (detector quality on presidio-research's synthetic data set, read from ../shared/data/presidio-synth/; see docs/privacy.md)
 if (args.Contains("--evaluate-privacy"))
@@ -15,12 +16,18 @@ if (args.Contains("--evaluate-privacy"))
 }
 
 var quick = args.Contains("--quick");
-var rest = args.Where(a => a != "--quick").ToArray();
+
+// --in-process: the short job without building a separate boilerplate project (whose build can outlast BenchmarkDotNet's
+// two-minute build timeout on a loaded machine); less isolated, same measurement.
+var inProcess = args.Contains("--in-process");
+var rest = args.Where(a => a is not "--quick" and not "--in-process").ToArray();
 IConfig config = quick
     ? ManualConfig.CreateMinimumViable()
         .AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance).WithId("quick"))
         .WithOptions(ConfigOptions.DisableOptimizationsValidator)
-    : DefaultConfig.Instance.AddJob(Job.ShortRun.WithId("short"));
+    : inProcess
+        ? DefaultConfig.Instance.AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("short-inprocess"))
+        : DefaultConfig.Instance.AddJob(Job.ShortRun.WithId("short"));
 if (rest.Length == 0)
 {
     rest = ["--filter", "*"];

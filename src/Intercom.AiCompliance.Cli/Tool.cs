@@ -6,6 +6,8 @@ using System.Reflection;
 using System.Text.Json;
 using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
+using Intercom.AiCompliance.PostgreSql;
+using Intercom.AiCompliance.Sqlite;
 using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Workspaces;
 
@@ -22,6 +24,9 @@ public static class Tool
 
     /// <summary>The environment variable that may hold the audit chain key (base64) for <c>audit verify</c>.</summary>
     public const string ChainKeyVariable = "AICOMPLIANCE_AUDIT_CHAIN_KEY";
+
+    /// <summary>The environment variable <c>audit verify --postgres</c> reads the connection string from when none follows the option.</summary>
+    public const string PostgresVariable = "AICOMPLIANCE_AUDIT_POSTGRES";
 
     /// <summary>Runs the tool; returns its exit code (see <see cref="ExitCodes"/>).</summary>
     /// <param name="args">The command line, without the tool's name.</param>
@@ -383,51 +388,148 @@ public static class Tool
 
     private static Command AuditCommand(TextWriter stdout, Func<string, string?> environment)
     {
-        var file = new Argument<string>("FILE") { Description = "The JSON Lines audit file (AiCompliance:Audit:FilePath)." };
+        var file = new Argument<string?>("FILE")
+        {
+            Description = "The JSON Lines audit file (AiCompliance:Audit:FilePath) or the SQLite database (AiComplianceSqlite:Path); a database is recognised by its header.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = $"Verify the PostgreSQL store instead of a file: every instance's chain and every anchor. The Npgsql connection string follows, without a password " +
+                $"(Npgsql reads it from PGPASSWORD or ~/.pgpass); or give no value and put the whole connection string in the environment variable {PostgresVariable}.",
+            HelpName = "CONNECTION",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var keyFile = new Option<string[]>("--key-file")
         {
             Description = $"A file holding the base64 chain key (AiCompliance:Audit:ChainKey); repeat for retired keys. Without it, the environment variable {ChainKeyVariable}. The key itself is never accepted on the command line.",
             HelpName = "KEYFILE",
         };
         var json = JsonOption("the result");
-        var verify = new Command("verify", "Verify every line's MAC under the chain key and every link; exit 1 with the first broken line, or when the file holds no record.")
+        var verify = new Command("verify", "Verify every record's MAC under the chain key and every link (and, for PostgreSQL, every anchor); exit 1 with the first problem, or when there is no record.")
         {
-            file, keyFile, json,
+            file, postgres, keyFile, json,
         };
         verify.SetAction(p =>
         {
-            var path = p.GetValue(file)!;
+            var path = p.GetValue(file);
+            var usesPostgres = p.GetResult(postgres) is not null;
+            if (usesPostgres == path is not null)
+            {
+                throw new UsageException(usesPostgres
+                    ? "give either FILE or --postgres, not both."
+                    : "audit verify needs FILE (a JSON Lines file or a SQLite database) or --postgres.");
+            }
+
+            if (usesPostgres)
+            {
+                var connection = PostgresConnection(p.GetValue(postgres), environment);
+                var keysForPostgres = ChainKeys(p.GetValue(keyFile) ?? [], environment);
+                FleetVerificationResult fleet;
+                try
+                {
+                    fleet = PostgreSqlAuditVerifier.Verify(connection, keysForPostgres);
+                }
+                catch (PostgreSqlStoreException ex)
+                {
+                    throw new UsageException(ex.Message);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new UsageException(ex.Message);
+                }
+
+                var ok = fleet.IsValid && fleet.RecordCount > 0;
+                stdout.WriteLine(p.GetValue(json)
+                    ? JsonSerializer.Serialize(new { isValid = ok, fleet.RecordCount, fleet.AnchorCount, fleet.Chains, fleet.Problems }, Json)
+                    : fleet.RecordCount == 0 && fleet.IsValid
+                        ? "The PostgreSQL store holds no audit record: nothing to verify, which is not an intact chain (a store that was emptied looks the same)."
+                        : fleet.ToString());
+                return ok ? ExitCodes.Ok : ExitCodes.RefusedOrBroken;
+            }
+
             if (!File.Exists(path))
             {
                 throw new UsageException($"audit file '{path}' does not exist.");
             }
 
             var keys = ChainKeys(p.GetValue(keyFile) ?? [], environment);
+            var isDatabase = IsSqliteDatabase(path!);
+            var what = isDatabase ? "SQLite database" : "file";
             AuditVerificationResult result;
             try
             {
                 // The verifier reads line by line and refuses a line longer than its bound (AuditChainVerifier),
                 // so a file without newlines (/dev/zero) ends as a broken line, not out of memory.
-                result = AuditChainVerifier.VerifyFile(path, keys);
+                result = isDatabase ? SqliteAuditVerifier.Verify(path!, keys) : AuditChainVerifier.VerifyFile(path!, keys);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new UsageException($"audit file '{path}' cannot be read ({ex.GetType().Name}).");
+                throw new UsageException($"audit {what} '{path}' cannot be read ({ex.GetType().Name}).");
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex)
+            {
+                throw new UsageException($"SQLite database '{path}' is not an audit database this package wrote, or cannot be read (SQLite error {ex.SqliteErrorCode}).");
             }
 
             if (result is { IsValid: true, RecordCount: 0 })
             {
                 // An empty trail proves nothing: a truncated file is empty too.
-                result = new AuditVerificationResult(false, 0, null, "the file holds no audit record: nothing to verify, which is not an intact chain (a trail that was emptied looks the same).");
+                result = new AuditVerificationResult(false, 0, null, $"the {what} holds no audit record: nothing to verify, which is not an intact chain (a trail that was emptied looks the same).");
             }
 
             stdout.WriteLine(p.GetValue(json) ? JsonSerializer.Serialize(result, Json)
-                : result is { IsValid: false, RecordCount: 0, BrokenAtLine: null } ? $"Audit file '{path}' holds no record: nothing to verify, which is not an intact chain (a trail that was emptied looks the same)."
+                : result is { IsValid: false, RecordCount: 0, BrokenAtLine: null } ? $"Audit {what} '{path}' holds no record: nothing to verify, which is not an intact chain (a trail that was emptied looks the same)."
                 : result.ToString());
             return result.IsValid ? ExitCodes.Ok : ExitCodes.RefusedOrBroken;
         });
 
         return new Command("audit", "Audit trail commands.") { verify };
+    }
+
+    /// <summary>Whether the file starts with SQLite's header ("SQLite format 3" and a zero byte).</summary>
+    private static bool IsSqliteDatabase(string path)
+    {
+        Span<byte> header = stackalloc byte[16];
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return stream.ReadAtLeast(header, 16, throwOnEndOfStream: false) == 16 && header.SequenceEqual("SQLite format 3\0"u8);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"audit file '{path}' cannot be read ({ex.GetType().Name}).");
+        }
+    }
+
+    /// <summary>
+    /// The connection string for --postgres: the option's value, which must not hold a password (the process list and the
+    /// shell history would show it), or the environment variable. Never printed.
+    /// </summary>
+    private static string PostgresConnection(string? value, Func<string, string?> environment)
+    {
+        if (value is { Length: > 0 })
+        {
+            Npgsql.NpgsqlConnectionStringBuilder builder;
+            try
+            {
+                builder = new Npgsql.NpgsqlConnectionStringBuilder(value);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
+            {
+                throw new UsageException($"--postgres: the connection string is not valid ({ex.GetType().Name}); it is not repeated here.");
+            }
+
+            return builder.Password is { Length: > 0 }
+                ? throw new UsageException(
+                    $"--postgres: a password is never accepted on the command line, where the process list and the shell history show it. Put the whole connection string in " +
+                    $"the environment variable {PostgresVariable} (and give --postgres no value), or leave Password out and let Npgsql read PGPASSWORD or ~/.pgpass.")
+                : value;
+        }
+
+        return environment(PostgresVariable) is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : throw new UsageException($"--postgres needs a connection string: after the option (without a password), or in the environment variable {PostgresVariable}.");
     }
 
     /// <summary>

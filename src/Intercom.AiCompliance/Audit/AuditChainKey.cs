@@ -96,4 +96,29 @@ public sealed partial class AuditChainKey
 
     /// <summary>Writes HMAC-SHA256 of <paramref name="data"/> under the key into <paramref name="mac"/> (32 bytes).</summary>
     internal void Mac(ReadOnlySpan<byte> data, Span<byte> mac) => HMACSHA256.HashData(_key, data, mac);
+
+    /// <summary>
+    /// Writes HMAC-SHA256 of <paramref name="data"/> under the key into <paramref name="destination"/> (32 bytes), for a
+    /// store that seals structures of its own beside the chain (the PostgreSQL store's fleet anchors). The key itself
+    /// never leaves the object.
+    /// </summary>
+    /// <remarks>
+    /// Start <paramref name="data"/> with a label of the structure's own (for example <c>aicompliance-fleet-anchor-v1\n</c>):
+    /// a record's sealed body starts with <c>{</c>, so a labelled MAC can never be taken for a record's.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than 32 bytes, or <paramref name="data"/> starts with <c>{</c>.</exception>
+    public void ComputeMac(ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        if (destination.Length < 32)
+        {
+            throw new ArgumentException("The MAC needs 32 bytes.", nameof(destination));
+        }
+
+        if (!data.IsEmpty && data[0] == (byte)'{')
+        {
+            throw new ArgumentException("Data starting with '{' could be taken for an audit record's body: start it with a label of its own.", nameof(data));
+        }
+
+        Mac(data, destination);
+    }
 }

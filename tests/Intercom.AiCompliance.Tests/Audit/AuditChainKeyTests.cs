@@ -37,4 +37,24 @@ public class AuditChainKeyTests
     {
         AuditChainKey.CreateEphemeral().Id.Should().NotBe(AuditChainKey.CreateEphemeral().Id);
     }
+
+    [Test]
+    public void ComputeMac_LabelledData_IsHmacSha256UnderTheKey()
+    {
+        var bytes = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+        var data = "aicompliance-fleet-anchor-v1\n{}"u8.ToArray();
+        var mac = new byte[32];
+
+        new AuditChainKey(bytes).ComputeMac(data, mac);
+
+        mac.Should().Equal(System.Security.Cryptography.HMACSHA256.HashData(bytes, data));
+    }
+
+    [Test]
+    public void ComputeMac_DataThatLooksLikeARecordBody_IsRefusedSoItCannotSealARecord()
+    {
+        var key = new AuditChainKey(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
+        FluentActions.Invoking(() => key.ComputeMac("{\"sequence\":1}"u8, new byte[32])).Should().Throw<ArgumentException>().WithMessage("*label*");
+    }
 }

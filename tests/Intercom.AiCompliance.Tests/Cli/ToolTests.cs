@@ -7,7 +7,7 @@ using Intercom.AiCompliance.Workspaces;
 
 namespace Intercom.AiCompliance.Tests.Cli;
 
-public class ToolTests
+public partial class ToolTests
 {
     private string _dir = null!;
     private string _config = null!;
