@@ -31,6 +31,27 @@ public enum AuditOutcome
 
     /// <summary>The caller stopped reading a streamed answer (disposed it before the end).</summary>
     Abandoned = 9,
+
+    /// <summary>
+    /// Not an outcome: the write-ahead intent of a request, stored before its Input leaves the process. It names where the
+    /// Input may go (<see cref="AuditRecord.Destinations"/>); the record with the same <see cref="AuditRecord.EventId"/>
+    /// and the request's real outcome follows. An intent without that outcome record means the process stopped (a crash,
+    /// a kill) after the Input may have left, and verification reports it (<see cref="AuditVerificationResult.IntentsWithoutOutcome"/>).
+    /// </summary>
+    Intent = 10,
+}
+
+/// <summary>A deployment a request's Input may be sent to, as its write-ahead intent names it.</summary>
+public sealed record AuditDestination
+{
+    /// <summary>The deployment.</summary>
+    public required string DeploymentId { get; init; }
+
+    /// <summary>Its provider.</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>The regions it may process in, joined with '+'.</summary>
+    public required string Regions { get; init; }
 }
 
 /// <summary>One attempt (or skip) of one candidate, as the audit trail records it.</summary>
@@ -158,6 +179,14 @@ public sealed record AuditRecord
     /// <summary>HMAC-SHA256 (hex) of the Output under the audit digest key, when there was one.</summary>
     public string? OutputDigest { get; init; }
 
+    /// <summary>
+    /// On a write-ahead intent (<see cref="AuditOutcome.Intent"/>) only: the deployments the Input may be sent to, in the
+    /// plan's order (the first is called first; the others only on failover). Absent from other records, and from every
+    /// record written before intents existed, so those keep their stored bytes.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AuditDestination>? Destinations { get; init; }
+
     /// <summary>The <see cref="AuditChainKey.Id"/> of the key that sealed this record.</summary>
     public string KeyId { get; init; } = string.Empty;
 
@@ -181,4 +210,5 @@ public sealed record AuditRecord
     AllowDuplicateProperties = false,
     WriteIndented = false)]
 [JsonSerializable(typeof(AuditRecord))]
+[JsonSerializable(typeof(AuditCheckpoint))]
 internal sealed partial class AuditJsonContext : JsonSerializerContext;

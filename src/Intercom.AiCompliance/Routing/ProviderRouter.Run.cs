@@ -63,14 +63,7 @@ public sealed partial class ProviderRouter
             Purpose = request.Purpose.ToString(),
             Capability = request.Capability.ToString(),
             PolicyFingerprint = plan?.PolicyFingerprint ?? string.Empty,
-            Required = new AuditPromises
-            {
-                Region = profile?.HostingRegion.Code ?? "unknown",
-                UsPinned = profile?.PinnedToUsProcessing ?? false,
-                ZeroDataRetention = "required",
-                NoTraining = "required",
-                BusinessAssociateAgreement = profile is null ? "unknown" : profile.HandlesHealthData ? "required" : "not-required",
-            },
+            Required = RequiredPromises(profile),
             Actual = served is null ? null : new AuditPromises
             {
                 Region = string.Join("+", served.ProcessingRegions),
@@ -103,6 +96,70 @@ public sealed partial class ProviderRouter
             OutputDigest = outputDigest,
         };
     }
+
+    /// <summary>The outcome reason of a request stopped because its write-ahead intent was not stored.</summary>
+    internal const string IntentNotStored = "intent-not-stored";
+
+    /// <summary>
+    /// Stores the request's write-ahead intent before its Input first leaves the process: where it may go (the candidate
+    /// about to be called and every later one in the plan, with their regions), under the plan's policy fingerprint, and
+    /// no content. Its failure stops the request before any call when the audit fails closed.
+    /// </summary>
+    private async ValueTask WriteIntentAsync(Run run, int from)
+    {
+        run.IntentFrom = from;
+        if (_audit.IsDiscarding)
+        {
+            return;
+        }
+
+        var candidates = run.Plan!.Candidates;
+        var destinations = new AuditDestination[candidates.Count - from];
+        for (var i = from; i < candidates.Count; i++)
+        {
+            var lane = _lanes[candidates[i].Id];
+            destinations[i - from] = new AuditDestination { DeploymentId = lane.Deployment.Id, Provider = lane.Deployment.Provider.ToString(), Regions = lane.Regions };
+        }
+
+        var request = run.Request;
+        var intent = new AuditRecord
+        {
+            EventId = run.EventId,
+            Timestamp = _time.GetUtcNow(),
+            CorrelationId = request.CorrelationId,
+            WorkspaceId = request.WorkspaceId,
+            Product = request.Product.ToString(),
+            Purpose = request.Purpose.ToString(),
+            Capability = request.Capability.ToString(),
+            PolicyFingerprint = run.Plan.PolicyFingerprint,
+            Required = RequiredPromises(run.Profile),
+            Outcome = AuditOutcome.Intent,
+            Destinations = destinations,
+        };
+        try
+        {
+            await _audit.AppendAsync(intent).ConfigureAwait(false);
+        }
+        catch (AuditWriteException ex)
+        {
+            Log.AuditFailed(_logger, ex.SinkErrorType ?? ex.Failure.ToString(), _options.AuditFailureMode == AuditFailureMode.FailClosed);
+            if (_options.AuditFailureMode == AuditFailureMode.FailClosed)
+            {
+                throw new AuditWriteException(
+                    $"The audit trail failed to store the write-ahead intent of this request ({ex.Failure}); its Input was not sent.",
+                    ex.Failure, ex.MayHaveBeenStored, ex.SinkErrorType, ex.SinkErrorCode);
+            }
+        }
+    }
+
+    private static AuditPromises RequiredPromises(WorkspaceComplianceProfile? profile) => new()
+    {
+        Region = profile?.HostingRegion.Code ?? "unknown",
+        UsPinned = profile?.PinnedToUsProcessing ?? false,
+        ZeroDataRetention = "required",
+        NoTraining = "required",
+        BusinessAssociateAgreement = profile is null ? "unknown" : profile.HandlesHealthData ? "required" : "not-required",
+    };
 
     private void Record(Activity? activity, long started, AuditOutcome outcome, string? reason, string product, string capability, ProviderDeployment? served)
     {
@@ -152,6 +209,9 @@ public sealed partial class ProviderRouter
         public CancellationToken CallerToken { get; } = callerToken;
 
         public long DeadlineAt { get; set; }
+
+        /// <summary>The index of the first plan candidate the stored write-ahead intent names; -1 before it is written.</summary>
+        public int IntentFrom { get; set; } = -1;
 
         /// <summary>The wall-clock instant the request started; later instants are derived from the monotonic clock.</summary>
         public DateTimeOffset StartedUtc { get; } = router._time.GetUtcNow();

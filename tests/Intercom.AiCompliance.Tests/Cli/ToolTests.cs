@@ -194,7 +194,7 @@ public class ToolTests
         var stdout = new StringWriter();
         var code = Tool.Run(["audit", "verify", path], stdout, new StringWriter(), name => name == Tool.ChainKeyVariable ? base64 : null);
         code.Should().Be(ExitCodes.Ok);
-        stdout.ToString().Should().Contain("intact: 3 record(s)").And.NotContain(base64);
+        stdout.ToString().Should().Contain("intact: 6 record(s)", "three requests, each an intent and an outcome").And.NotContain(base64);
     }
 
     [Test]

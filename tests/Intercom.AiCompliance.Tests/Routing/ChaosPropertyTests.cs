@@ -38,10 +38,30 @@ public class ChaosPropertyTests
         TestContext.Progress.WriteLine($"Chaos: {requests} scenarios checked.");
         requests.Should().Be(Scenarios);
 
-        var records = sink.Records;
-        records.Should().HaveCount((int)requests, "exactly one audit record per SendAsync");
+        var all = sink.Records;
+        var records = all.Outcomes();
+        records.Should().HaveCount((int)requests, "exactly one outcome record per SendAsync");
         records.Select(r => r.EventId).Should().OnlyHaveUniqueItems();
-        trail.Verify(records).IsValid.Should().BeTrue();
+        var verified = trail.Verify(all);
+        verified.IsValid.Should().BeTrue();
+        verified.IntentsWithoutOutcome.Should().BeEmpty("no process crashed: every intent has its outcome");
+
+        // Write-ahead: every deployment a request called is named by that request's intent, stored before its outcome
+        // (and so before the call, which the trail's order of appends follows).
+        var intents = all.Intents().ToDictionary(r => r.EventId);
+        foreach (var r in records)
+        {
+            var called = r.Attempts.Where(a => a.Outcome is not (nameof(AttemptOutcome.SkippedCircuitOpen) or nameof(AttemptOutcome.SkippedNotCompliant))).Select(a => a.DeploymentId).ToArray();
+            if (called.Length == 0)
+            {
+                continue;
+            }
+
+            intents.Should().ContainKey(r.EventId, "a request that called a deployment stored its intent first");
+            var intent = intents[r.EventId];
+            intent.Sequence.Should().BeLessThan(r.Sequence);
+            intent.Destinations!.Select(d => d.DeploymentId).Should().Contain(called);
+        }
 
         // An Output digest exists exactly when a deployment served, and then the request succeeded.
         records.Should().OnlyContain(r => (r.OutputDigest != null) == (r.ServedBy != null) && (r.ServedBy != null) == (r.Outcome == AuditOutcome.Succeeded));
