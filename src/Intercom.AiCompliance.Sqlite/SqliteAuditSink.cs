@@ -21,7 +21,7 @@ namespace Intercom.AiCompliance.Sqlite;
 /// <see cref="AuditChainVerifier"/>, so every byte change of a row is caught.
 /// </para>
 /// </remarks>
-public sealed class SqliteAuditSink : IAuditSink, IDisposable, IAsyncDisposable
+public sealed class SqliteAuditSink : IAuditSink, IAuditKeyHistory, IDisposable, IAsyncDisposable
 {
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private readonly SqliteStore _store;
@@ -82,6 +82,23 @@ public sealed class SqliteAuditSink : IAuditSink, IDisposable, IAsyncDisposable
         {
             Write(c, records, lines);
             return true;
+        }, cancellationToken));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> HasRecordSealedWithAsync(string keyId, long beforeSequence, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keyId);
+        var pattern = Utf8.GetBytes($"\"keyId\":\"{keyId}\"");
+        return new(_store.RunAsync(c =>
+        {
+            // Asked once after a key rotation, never per write: a scan is fine.
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT 1 FROM audit_records WHERE sequence < $b AND substr(line, 1, 14) <> $c AND instr(line, $p) > 0 LIMIT 1;";
+            cmd.Parameters.AddWithValue("$b", beforeSequence);
+            cmd.Parameters.Add("$c", SqliteType.Blob).Value = "{\"checkpoint\":"u8.ToArray();
+            cmd.Parameters.Add("$p", SqliteType.Blob).Value = pattern;
+            return cmd.ExecuteScalar() is not null;
         }, cancellationToken));
     }
 
