@@ -33,9 +33,9 @@ public enum AuditOutcome
     Abandoned = 9,
 
     /// <summary>
-    /// Not an outcome: the write-ahead intent of a request, stored before its Input leaves the process. It names where the
-    /// Input may go (<see cref="AuditRecord.Destinations"/>); the record with the same <see cref="AuditRecord.EventId"/>
-    /// and the request's real outcome follows. An intent without that outcome record means the process stopped (a crash,
+    /// Not an outcome: the write-ahead intent of a request, stored before its Input leaves the process for a deployment. It
+    /// names where the Input is going (<see cref="AuditRecord.Destinations"/>); the record with the same
+    /// <see cref="AuditRecord.EventId"/> and the request's real outcome follows (after one more intent per failover). An intent without that outcome record means the process stopped (a crash,
     /// a kill) after the Input may have left, and verification reports it (<see cref="AuditVerificationResult.IntentsWithoutOutcome"/>).
     /// </summary>
     Intent = 10,
@@ -180,9 +180,9 @@ public sealed record AuditRecord
     public string? OutputDigest { get; init; }
 
     /// <summary>
-    /// On a write-ahead intent (<see cref="AuditOutcome.Intent"/>) only: the deployments the Input may be sent to, in the
-    /// plan's order (the first is called first; the others only on failover). Absent from other records, and from every
-    /// record written before intents existed, so those keep their stored bytes.
+    /// On a write-ahead intent (<see cref="AuditOutcome.Intent"/>) only: where the Input is about to be sent. The router
+    /// names the one deployment it is about to call; a failover to another deployment stores another intent first.
+    /// Absent from other records, and from every record written before intents existed, so those keep their stored bytes.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<AuditDestination>? Destinations { get; init; }

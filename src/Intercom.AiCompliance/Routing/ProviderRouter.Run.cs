@@ -101,26 +101,26 @@ public sealed partial class ProviderRouter
     internal const string IntentNotStored = "intent-not-stored";
 
     /// <summary>
-    /// Stores the request's write-ahead intent before its Input first leaves the process: where it may go (the candidate
-    /// about to be called and every later one in the plan, with their regions), under the plan's policy fingerprint, and
-    /// no content. Its failure stops the request before any call when the audit fails closed.
+    /// Stores the request's write-ahead intent before its Input leaves the process for the plan's candidate
+    /// <paramref name="index"/>: the deployment, its provider and regions, under the plan's policy fingerprint, and no
+    /// content. Its failure stops the request before that call when the audit fails closed.
     /// </summary>
-    private async ValueTask WriteIntentAsync(Run run, int from)
+    /// <remarks>
+    /// The intent names the one deployment about to be called, not the whole plan: the record stays small whatever the
+    /// catalogue's size (a plan can hold dozens of candidates), the happy path pays one small write, and the evidence says
+    /// exactly where the Input went. A failover to another deployment (rare, and already slowed by the failure before it)
+    /// pays one more intent before that call.
+    /// </remarks>
+    private async ValueTask WriteIntentAsync(Run run, int index)
     {
-        run.IntentFrom = from;
+        run.IntentFor = index;
         if (_audit.IsDiscarding)
         {
             return;
         }
 
-        var candidates = run.Plan!.Candidates;
-        var destinations = new AuditDestination[candidates.Count - from];
-        for (var i = from; i < candidates.Count; i++)
-        {
-            var lane = _lanes[candidates[i].Id];
-            destinations[i - from] = new AuditDestination { DeploymentId = lane.Deployment.Id, Provider = lane.Deployment.Provider.ToString(), Regions = lane.Regions };
-        }
-
+        var lane = _lanes[run.Plan!.Candidates[index].Id];
+        AuditDestination[] destinations = [new AuditDestination { DeploymentId = lane.Deployment.Id, Provider = lane.Deployment.Provider.ToString(), Regions = lane.Regions }];
         var request = run.Request;
         var intent = new AuditRecord
         {
@@ -210,8 +210,8 @@ public sealed partial class ProviderRouter
 
         public long DeadlineAt { get; set; }
 
-        /// <summary>The index of the first plan candidate the stored write-ahead intent names; -1 before it is written.</summary>
-        public int IntentFrom { get; set; } = -1;
+        /// <summary>The index of the plan candidate the last stored write-ahead intent names; -1 before the first.</summary>
+        public int IntentFor { get; set; } = -1;
 
         /// <summary>The wall-clock instant the request started; later instants are derived from the monotonic clock.</summary>
         public DateTimeOffset StartedUtc { get; } = router._time.GetUtcNow();

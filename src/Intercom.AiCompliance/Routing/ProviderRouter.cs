@@ -337,9 +337,10 @@ public sealed partial class ProviderRouter : IProviderRouter
                 continue;
             }
 
-            // Write-ahead: before the Input can first leave the process, the trail holds where it may go. One intent
-            // names this candidate and every later one, so a failover inside the plan needs no second write.
-            if (run.IntentFrom < 0)
+            // Write-ahead: before the Input can leave the process for this deployment, the trail holds that it is going
+            // there. One intent per deployment called: the first before the first attempt, and one more only when a
+            // failover moves to another deployment (retries on the same deployment are covered by its intent).
+            if (run.IntentFor != i)
             {
                 await WriteIntentAsync(run, i).ConfigureAwait(false);
             }

@@ -42,7 +42,7 @@ public class ProviderRouterWriteAheadTests
         var intent = storedAtCall!.Should().ContainSingle("only the intent is stored before the call").Subject;
         intent.Outcome.Should().Be(AuditOutcome.Intent);
         intent.EventId.Should().Be(response.AuditEventId);
-        intent.Destinations!.Select(d => (d.DeploymentId, d.Regions)).Should().Equal(("eu-a", "EU"), ("eu-b", "EU"));
+        intent.Destinations!.Select(d => (d.DeploymentId, d.Provider, d.Regions)).Should().Equal([("eu-a", "AzureOpenAI", "EU")], "the deployment about to be called");
         intent.PolicyFingerprint.Should().Be(response.PolicyFingerprint).And.NotBeEmpty();
         intent.InputDigest.Should().BeNull("the intent holds where the Input goes, not even a digest of it");
         intent.Attempts.Should().BeEmpty();
@@ -51,7 +51,7 @@ public class ProviderRouterWriteAheadTests
     }
 
     [Test]
-    public async Task SendAsync_FailoverInsideThePlan_NeedsNoSecondIntent()
+    public async Task SendAsync_FailoverToAnotherDeployment_StoresItsIntentBeforeThatCall()
     {
         await using var f = new RouterFixture(EuPair(), profiles: Eu);
         f.Spy.Fail("eu-a", ProviderFailureKind.ServerError);
@@ -65,9 +65,11 @@ public class ProviderRouterWriteAheadTests
         var response = await f.Router.SendAsync(Requests.Make("ws-eu"));
 
         response.ServedBy.Id.Should().Be("eu-b");
-        storedAtFailover!.Should().ContainSingle().Which.Destinations!.Select(d => d.DeploymentId).Should().Contain("eu-b",
-            "the one intent named the failover target before the first call");
-        f.Intents.Should().ContainSingle();
+        f.Spy.CallsTo("eu-a").Should().Be(3, "the first deployment was retried under its one intent");
+        storedAtFailover!.Select(r => (r.Outcome, r.Destinations!.Single().DeploymentId)).Should().Equal(
+            [(AuditOutcome.Intent, "eu-a"), (AuditOutcome.Intent, "eu-b")], "the failover target's intent was stored before its call");
+        f.AllRecords.Select(r => r.EventId).Should().AllBe(response.AuditEventId);
+        f.Trail.Verify(f.AllRecords).IntentsWithoutOutcome.Should().BeEmpty("one outcome closes every intent of its request");
     }
 
     [Test]
