@@ -7,11 +7,18 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks              (every benchmark, short runs)
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --filter *Plan*
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --quick  (CI: proves each runs once; no timings judged)
+//   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --profile-sqlite-audit [iterations]
+//     (where the SQLite audit store's time goes per request, p50/p90/p99; see docs/benchmarks.md)
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --evaluate-privacy [--urls every] [--iou 0.5] [--errors]
 //     (detector quality on presidio-research's synthetic data set, read from ../shared/data/presidio-synth/; see docs/privacy.md)
 if (args.Contains("--evaluate-privacy"))
 {
     return Intercom.AiCompliance.Benchmarks.PrivacyEvaluation.Run(args);
+}
+
+if (args.Contains("--profile-sqlite-audit"))
+{
+    return Intercom.AiCompliance.Benchmarks.SqliteAuditProfile.Run(args);
 }
 
 var quick = args.Contains("--quick");

@@ -186,6 +186,38 @@ public static class AuditChain
         return end > 0 && System.Buffers.Text.Utf8Parser.TryParse(digits[..end], out sequence, out var consumed) && consumed == end;
     }
 
+    private static ReadOnlySpan<byte> PreviousMacStart => ",\"previousMac\":\""u8;
+
+    /// <summary>
+    /// Reads a sealed record line's links without parsing it: its sequence, its previous MAC and its MAC. For sinks that
+    /// store the trail's lines as they are; the line is one the trail itself wrote.
+    /// </summary>
+    internal static bool TryReadLinks(ReadOnlySpan<byte> line, out long sequence, out string previousMac, out string mac)
+    {
+        previousMac = mac = string.Empty;
+        if (!TryReadSequence(line, out sequence) || line.Length < MacFieldLength + 2 || !line.EndsWith(MacFieldEnd))
+        {
+            return false;
+        }
+
+        mac = Encoding.ASCII.GetString(line.Slice(line.Length - MacFieldEnd.Length - MacHexLength, MacHexLength));
+        var at = line.LastIndexOf(PreviousMacStart);
+        if (at < 0)
+        {
+            return false;
+        }
+
+        var rest = line[(at + PreviousMacStart.Length)..];
+        var end = rest.IndexOf((byte)'"');
+        if (end is not (0 or MacHexLength))
+        {
+            return false;
+        }
+
+        previousMac = Encoding.ASCII.GetString(rest[..end]);
+        return true;
+    }
+
     /// <summary>Whether a stored line is a checkpoint rather than a record.</summary>
     internal static bool IsCheckpointLine(ReadOnlySpan<byte> line) => line.StartsWith(CheckpointStart);
 
