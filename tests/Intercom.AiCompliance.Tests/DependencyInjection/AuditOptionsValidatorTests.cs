@@ -141,6 +141,41 @@ public class AuditOptionsValidatorTests
     }
 
     [Test]
+    [CancelAfter(60_000)]
+    public async Task HostStart_KeyRotationRolledBack_FailsNamingTheChainKeyAndLeavesTheFileAlone(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_dir, "audit.jsonl");
+        var newer = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray());
+        foreach (var (current, retired) in new[] { (Key, (string?)null), (newer, Key) })
+        {
+            var settings = new List<(string, string?)> { ("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", current), ("AiCompliance:Audit:FlushToDisk", "false") };
+            if (retired is not null)
+            {
+                settings.Add(("AiCompliance:Audit:RetiredChainKeys:0", retired));
+            }
+
+            using var host = Host([.. settings]);
+            await host.StartAsync(cancellationToken);
+            await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), cancellationToken);
+            await host.StopAsync(cancellationToken);
+        }
+
+        var before = await File.ReadAllBytesAsync(path, cancellationToken);
+
+        // Rolled back: the old key is the chain key again and the newer one is listed as retired.
+        using (var rolledBack = Host(("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", Key), ("AiCompliance:Audit:RetiredChainKeys:0", newer), ("AiCompliance:Audit:FlushToDisk", "false")))
+        {
+            var ex = (await FluentActions.Awaiting(() => rolledBack.StartAsync(cancellationToken)).Should().ThrowAsync<OptionsValidationException>()).Which;
+            ex.Failures.Should().Contain(f => f.StartsWith("AiCompliance:Audit:ChainKey", StringComparison.Ordinal) && f.Contains("rolled back", StringComparison.Ordinal)
+                && f.Contains(AuditChainKey.FromBase64(Key).Id, StringComparison.Ordinal));
+            ex.Message.Should().NotContain(newer).And.NotContain(Key);
+        }
+
+        (await File.ReadAllBytesAsync(path, cancellationToken)).Should().Equal(before, "nothing the verifier would reject was appended");
+        AuditChainVerifier.VerifyFile(path, [AuditChainKey.FromBase64(Key), AuditChainKey.FromBase64(newer)]).IsValid.Should().BeTrue();
+    }
+
+    [Test]
     [Platform(Include = "Linux,MacOsX", Reason = "uses mkfifo(1)")]
     [CancelAfter(60_000)]
     public async Task HostStart_AuditFileIsANamedPipe_FailsNamingTheKeyInsteadOfHanging(CancellationToken cancellationToken)
