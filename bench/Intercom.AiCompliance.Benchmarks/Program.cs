@@ -6,6 +6,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Usage:
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks              (every benchmark, short runs)
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --filter *Plan*
+//   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --in-process --filter *SqliteAudit*  (no separate build)
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --quick  (CI: proves each runs once; no timings judged)
 //   dotnet run -c Release --project bench/Intercom.AiCompliance.Benchmarks -- --profile-sqlite-audit [iterations]
 //     (where the SQLite audit store's time goes per request, p50/p90/p99; see docs/benchmarks.md)
@@ -22,12 +23,18 @@ if (args.Contains("--profile-sqlite-audit"))
 }
 
 var quick = args.Contains("--quick");
-var rest = args.Where(a => a != "--quick").ToArray();
+
+// --in-process: the short job in this process, without generating and building a separate project (whose build can
+// outlast BenchmarkDotNet's two-minute build timeout on a loaded machine).
+var inProcess = args.Contains("--in-process");
+var rest = args.Where(a => a is not ("--quick" or "--in-process")).ToArray();
 IConfig config = quick
     ? ManualConfig.CreateMinimumViable()
         .AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance).WithId("quick"))
         .WithOptions(ConfigOptions.DisableOptimizationsValidator)
-    : DefaultConfig.Instance.AddJob(Job.ShortRun.WithId("short"));
+    : inProcess
+        ? DefaultConfig.Instance.AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("short-inprocess"))
+        : DefaultConfig.Instance.AddJob(Job.ShortRun.WithId("short"));
 if (rest.Length == 0)
 {
     rest = ["--filter", "*"];

@@ -27,6 +27,7 @@ public sealed class SqliteAuditSink : IAuditSink, IAuditLineSink, IAuditKeyHisto
     private readonly SqliteStore _store;
     private readonly bool _ownsStore;
     private AuditChainHead? _head;
+    private volatile Tuple<string, long, bool>? _keyHistory;
     private SqliteCommand? _insert;
     private SqliteCommand? _begin;
     private SqliteCommand? _commit;
@@ -127,15 +128,23 @@ public sealed class SqliteAuditSink : IAuditSink, IAuditLineSink, IAuditKeyHisto
     {
         ArgumentNullException.ThrowIfNull(keyId);
         var pattern = Utf8.GetBytes($"\"keyId\":\"{keyId}\"");
+        if (_keyHistory is { } known && known.Item1 == keyId && known.Item2 == beforeSequence)
+        {
+            return new(known.Item3);
+        }
+
         return new(_store.RunAsync(c =>
         {
-            // Asked once after a key rotation, never per write: a scan is fine.
+            // Asked after a key rotation, never per write: a scan is fine. The answer is kept, so a scan that outlived the
+            // trail's write timeout is not started again when the trail reads the head back.
             using var cmd = c.CreateCommand();
             cmd.CommandText = "SELECT 1 FROM audit_records WHERE sequence < $b AND substr(line, 1, 14) <> $c AND instr(line, $p) > 0 LIMIT 1;";
             cmd.Parameters.AddWithValue("$b", beforeSequence);
             cmd.Parameters.Add("$c", SqliteType.Blob).Value = "{\"checkpoint\":"u8.ToArray();
             cmd.Parameters.Add("$p", SqliteType.Blob).Value = pattern;
-            return cmd.ExecuteScalar() is not null;
+            var sealedWith = cmd.ExecuteScalar() is not null;
+            _keyHistory = Tuple.Create(keyId, beforeSequence, sealedWith);
+            return sealedWith;
         }, cancellationToken));
     }
 

@@ -35,6 +35,7 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IAuditKeyHi
     private readonly string _target;
     private long _end;
     private bool _dirty = true;
+    private volatile Tuple<string, long, bool>? _keyHistory;
     private bool _disposed;
 
     /// <summary>
@@ -130,12 +131,21 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IAuditKeyHi
     public ValueTask<bool> HasRecordSealedWithAsync(string keyId, long beforeSequence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keyId);
+        if (_keyHistory is { } known && known.Item1 == keyId && known.Item2 == beforeSequence)
+        {
+            return new(known.Item3);
+        }
+
         return new(Task.Run(() =>
         {
             lock (_io)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                return ContainsKeyIdBefore(AuditChain.Utf8.GetBytes($"\"keyId\":\"{keyId}\""), beforeSequence);
+
+                // Kept, so a scan that outlived the trail's write timeout is not started again when the trail reads the head back.
+                var sealedWith = ContainsKeyIdBefore(AuditChain.Utf8.GetBytes($"\"keyId\":\"{keyId}\""), beforeSequence);
+                _keyHistory = Tuple.Create(keyId, beforeSequence, sealedWith);
+                return sealedWith;
             }
         }, cancellationToken));
     }
