@@ -38,7 +38,8 @@ public enum AuditOutcome
     /// <see cref="AuditRecord.EventId"/> and the request's real outcome follows (after one more intent per failover). An intent without that outcome record means the process stopped (a crash,
     /// a kill) after the Input may have left, and verification reports it (<see cref="AuditVerificationResult.IntentsWithoutOutcome"/>).
     /// </summary>
-    Intent = 10,
+    /// <remarks>11, not 10: the quarantine change (merged separately) takes 10 for its record kind. Records store the name, never the number.</remarks>
+    Intent = 11,
 }
 
 /// <summary>A deployment a request's Input may be sent to, as its write-ahead intent names it.</summary>
