@@ -42,7 +42,7 @@ public class SqliteAuditBenchmarks
         IAuditSink sink;
         if (Sink == SinkKind.InMemory)
         {
-            sink = new InMemoryAuditSink();
+            sink = new InMemoryAuditSink(int.MaxValue);
         }
         else
         {

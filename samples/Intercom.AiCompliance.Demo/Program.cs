@@ -125,8 +125,14 @@ var verification = AuditChainVerifier.VerifyFile(auditPath, AuditChainKey.FromBa
 AnsiConsole.WriteLine();
 AnsiConsole.Write(new Rule("[bold]Audit trail[/]").LeftJustified());
 AnsiConsole.MarkupLine("File: [bold]{0}[/]", Markup.Escape(auditPath));
-AnsiConsole.MarkupLine("Records: {0} for {1} requests. {2}", verification.RecordCount, results.Count,
-    verification.IsValid ? "[green]MAC chain verified under the chain key: intact.[/]" : $"[red]{Markup.Escape(verification.ToString())}[/]");
+// A request that called a deployment stored a write-ahead intent before each deployment it called, then its outcome.
+var stored = File.ReadLines(auditPath).Select(AuditChain.FromJson).ToList();
+var outcomes = stored.Count(r => r.Outcome != AuditOutcome.Intent);
+AnsiConsole.MarkupLine("Records: {0} outcome(s) for {1} requests, after {2} write-ahead intent(s), each stored before its deployment was called. {3}",
+    outcomes, results.Count, stored.Count - outcomes,
+    verification.IsValid && verification.IntentsWithoutOutcome.Count == 0
+        ? "[green]MAC chain verified under the chain key: intact, every intent followed by its outcome.[/]"
+        : $"[red]{Markup.Escape(verification.ToString())}[/]");
 AnsiConsole.MarkupLine(breaches.Count == 0
     ? "[green]Boundary held: every answer came from a deployment inside its workspace's region and promises.[/]"
     : $"[red]{breaches.Count} answer(s) came from outside their boundary.[/]");
@@ -136,4 +142,4 @@ AnsiConsole.MarkupLine(leaked.Count == 0
     ? "[green]Training gate held: only workspaces whose consent allows it were offered (anonymised) data.[/]"
     : $"[red]{leaked.Count} sample(s) reached the training sink without consent.[/]");
 
-return verification.IsValid && verification.RecordCount == results.Count && breaches.Count == 0 && leaked.Count == 0 ? 0 : 1;
+return verification.IsValid && verification.IntentsWithoutOutcome.Count == 0 && outcomes == results.Count && breaches.Count == 0 && leaked.Count == 0 ? 0 : 1;

@@ -46,7 +46,7 @@ public static class Tool
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         if (parsed.Action is ParseErrorAction parseError)
         {
-            if (IsUnder(parsed, "verify"))
+            if (IsUnder(parsed, "verify") || IsUnder(parsed, "export") || IsUnder(parsed, "prune"))
             {
                 // A value the parser did not expect may be a key someone tried to pass on the command line: name
                 // the options that were not understood, never echo a bare value.
@@ -484,7 +484,12 @@ public static class Tool
             return result.IsValid ? ExitCodes.Ok : ExitCodes.RefusedOrBroken;
         });
 
-        return new Command("audit", "Audit trail commands.") { verify };
+        return new Command("audit", "Audit trail commands.")
+        {
+            verify,
+            AuditRetentionCommands.Export(stdout, files => ChainKeys(files, environment)),
+            AuditRetentionCommands.Prune(stdout, files => ChainKeys(files, environment)),
+        };
     }
 
     /// <summary>Whether the file starts with SQLite's header ("SQLite format 3" and a zero byte).</summary>

@@ -5,7 +5,8 @@ public sealed class SqliteStoreOptions
 {
     /// <summary>
     /// The database file (configuration: <c>AiComplianceSqlite:Path</c>). A relative path is resolved against the
-    /// process's current directory (a host's content root by default). The folder is created if needed.
+    /// process's current directory. The folder is created if needed. Left empty with dependency injection, the store uses
+    /// <c>aicompliance.db</c> under the host's content root; <see cref="SqliteStore.Open(SqliteStoreOptions)"/> itself needs a path.
     /// </summary>
     public string Path { get; set; } = string.Empty;
 

@@ -1,3 +1,4 @@
+using Intercom.AiCompliance.Tests.Helpers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -88,7 +89,7 @@ public class AnthropicProviderOptionsTests
 
         measurements.Should().NotBeEmpty();
         measurements.Should().NotContain(m => m.Contains(fragment, StringComparison.Ordinal));
-        host.Sink.Records.Should().HaveCount(4);
+        host.Sink.Outcomes().Should().HaveCount(4);
         JsonSerializer.Serialize(host.Sink.Records).Should().NotContain(fragment);
     }
 

@@ -59,7 +59,7 @@ internal sealed class TestApp : IAsyncDisposable
 
         pairs.AddRange(extra ?? []);
         builder.Configuration.AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"))
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos()
             .AddSimulatedClientsForDemosAndTests(simulate);
         builder.Services.AddAiComplianceProblemDetails();
         builder.Services.AddAiComplianceHealthChecks();

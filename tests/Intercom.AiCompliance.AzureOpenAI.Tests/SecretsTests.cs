@@ -1,3 +1,4 @@
+using Intercom.AiCompliance.Tests.Helpers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -69,7 +70,7 @@ public class SecretsTests
 
         measurements.Should().Contain(m => m.StartsWith("aicompliance.quarantines", StringComparison.Ordinal));
         measurements.Should().NotContain(m => m.Contains(fragment, StringComparison.Ordinal));
-        host.Sink.Records.Should().HaveCount(4, "three requests and one quarantine");
+        host.Sink.Outcomes().Should().HaveCount(4, "three requests and one quarantine");
         JsonSerializer.Serialize(host.Sink.Records).Should().NotContain(fragment);
         new AzureOpenAIProviderOptions { ApiKey = AzureOpenAIHost.ApiKey }.ToString().Should().NotContain(fragment);
     }

@@ -61,7 +61,7 @@ public class ElevenLabsProviderOptionsTests
             a.Events.SelectMany(e => e.Tags).Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(fragment, StringComparison.Ordinal));
         }
 
-        host.Sink.Records.Should().HaveCount(3);
+        host.Sink.Outcomes().Should().HaveCount(3);
         JsonSerializer.Serialize(host.Sink.Records).Should().NotContain(fragment);
     }
 }

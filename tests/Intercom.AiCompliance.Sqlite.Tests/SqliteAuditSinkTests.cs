@@ -28,6 +28,34 @@ public class SqliteAuditSinkTests
         return stored;
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task AppendAsync_KeyRotationRolledBack_RefusedNamingTheChainKey(CancellationToken ct)
+    {
+        await using (var first = new AuditTrail(SqliteAuditSink.Open(Db), AuditKeys.Options()))
+        {
+            await AppendAsync(first, 1, 2, ct);
+        }
+
+        var rotated = new AuditTrailOptions { ChainKey = AuditKeys.Other };
+        rotated.RetiredChainKeys.Add(AuditKeys.Chain);
+        await using (var second = new AuditTrail(SqliteAuditSink.Open(Db), rotated))
+        {
+            await AppendAsync(second, 3, 1, ct);
+        }
+
+        var rolledBack = AuditKeys.Options();
+        rolledBack.RetiredChainKeys.Add(AuditKeys.Other);
+        await using (var third = new AuditTrail(SqliteAuditSink.Open(Db), rolledBack))
+        {
+            var error = (await FluentActions.Awaiting(() => third.AppendAsync(AuditRecords.Make(4), ct).AsTask()).Should().ThrowAsync<AuditWriteException>()).Which;
+            error.Failure.Should().Be(AuditWriteFailure.ChainHeadInvalid);
+            error.Message.Should().Contain("AiCompliance:Audit:ChainKey").And.Contain(AuditKeys.Chain.Id).And.Contain("rolled back");
+        }
+
+        SqliteAuditVerifier.Verify(Db, [AuditKeys.Chain, AuditKeys.Other]).Should().Be(new AuditVerificationResult(true, 3, null, null), "nothing was appended");
+    }
+
     /// <summary>Runs SQL on the database file as someone with write access to it would, outside the store.</summary>
     private void Tamper(string sql)
     {

@@ -42,7 +42,9 @@ public partial class SqliteCrashTests
         TestContext.Out.WriteLine($"seed {seed}");
         var random = new Random(seed);
         var acknowledged = new HashSet<string>(StringComparer.Ordinal);
+        var intended = new HashSet<string>(StringComparer.Ordinal);
         var stored = 0;
+        var openReported = 0;
         for (var run = 1; run <= 20; run++)
         {
             using var child = ChildProcess.Start("write", Db, $"r{run}", "32");
@@ -54,23 +56,73 @@ public partial class SqliteCrashTests
             await child.KillAsync(ct);
 
             // A line cut by the kill can only shorten a worker's counter to one it acknowledged earlier; anything else is skipped.
-            foreach (var line in child.Lines.Where(l => AckLine().IsMatch(l)))
+            foreach (var line in child.Lines)
             {
-                acknowledged.Add(line["ack ".Length..]);
+                if (AckLine().IsMatch(line))
+                {
+                    acknowledged.Add(line["ack ".Length..]);
+                }
+                else if (IntentLine().IsMatch(line))
+                {
+                    intended.Add(line["intent ".Length..]);
+                }
             }
 
             var result = SqliteAuditVerifier.Verify(Db, AuditKeys.Chain);
             result.IsValid.Should().BeTrue("run {0}: {1}", run, result.Problem);
             var records = StoredRecords(Db);
-            var ids = records.Select(r => r.EventId).ToHashSet(StringComparer.Ordinal);
-            ids.Should().HaveCount(records.Count, "no record is stored twice");
-            acknowledged.Except(ids).Should().BeEmpty("every request acknowledged to its caller has its record (run {0})", run);
+            records.Select(r => (r.EventId, r.Outcome)).Should().OnlyHaveUniqueItems("no record is stored twice");
+            var outcomes = records.Where(r => r.Outcome != AuditOutcome.Intent).Select(r => r.EventId).ToHashSet(StringComparer.Ordinal);
+            var intents = records.Where(r => r.Outcome == AuditOutcome.Intent).Select(r => r.EventId).ToHashSet(StringComparer.Ordinal);
+            acknowledged.Except(outcomes).Should().BeEmpty("every outcome acknowledged to its caller is stored (run {0})", run);
+            intended.Except(intents).Should().BeEmpty("every intent acknowledged before its call is stored (run {0})", run);
+            outcomes.Where(id => id.Contains("-w", StringComparison.Ordinal)).Except(intents).Should().BeEmpty("an outcome follows its intent");
+
+            // A kill between an intent and its outcome is reported as such, never as nothing; and only those are.
+            result.IntentsWithoutOutcome.Select(i => i.EventId).Should().BeEquivalentTo(intents.Except(outcomes),
+                "the verifier reports exactly the intents whose outcome the kill prevented (run {0})", run);
+            openReported = result.IntentsWithoutOutcome.Count;
             stored = records.Count;
         }
 
-        TestContext.Out.WriteLine($"{stored} records stored, {acknowledged.Count} acknowledged, over 20 kills");
+        TestContext.Out.WriteLine($"{stored} records stored, {acknowledged.Count} outcomes acknowledged, {openReported} intents without outcome after 20 kills");
         acknowledged.Count.Should().BeGreaterThan(20, "the writers were under load when killed");
+        openReported.Should().BeGreaterThan(0, "32 callers killed at random moments leave some between intent and outcome");
     }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Router_KilledWhileTheClientHoldsTheInput_IntentWithoutOutcomeIsReportedAndTheNextStartContinues(CancellationToken ct)
+    {
+        using (var child = ChildProcess.Start("route", Db))
+        {
+            await child.WaitForLineAsync(l => l == "called", ct);
+            await child.KillAsync(ct);
+        }
+
+        var records = StoredRecords(Db);
+        var intent = records.Should().ContainSingle("only the intent was stored before the Input reached the client").Subject;
+        intent.Outcome.Should().Be(AuditOutcome.Intent);
+        intent.Destinations!.Should().ContainSingle().Which.Should().Be(new AuditDestination { DeploymentId = "eu-chat", Provider = "AzureOpenAI", Regions = "EU" });
+
+        var result = SqliteAuditVerifier.Verify(Db, AuditKeys.Chain);
+        result.IsValid.Should().BeTrue();
+        result.IntentsWithoutOutcome.Should().Equal(new AuditOpenIntent(intent.EventId, 1, 1));
+        result.ToString().Should().Contain("Intent without outcome").And.Contain(intent.EventId);
+
+        // The next start continues the chain after the intent, which stays reported.
+        await using (var trail = new AuditTrail(SqliteAuditSink.Open(Db), AuditKeys.Options()))
+        {
+            (await trail.AppendAsync(AuditRecords.Make(1), ct)).Sequence.Should().Be(2);
+        }
+
+        var after = SqliteAuditVerifier.Verify(Db, AuditKeys.Chain);
+        after.Should().Match<AuditVerificationResult>(r => r.IsValid && r.RecordCount == 2);
+        after.IntentsWithoutOutcome.Select(i => i.EventId).Should().Equal(intent.EventId);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^intent r\d+-w\d+-\d+$")]
+    private static partial System.Text.RegularExpressions.Regex IntentLine();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^ack r\d+-w\d+-\d+$")]
     private static partial System.Text.RegularExpressions.Regex AckLine();

@@ -76,7 +76,7 @@ public class VertexProviderOptionsTests
             a.Events.SelectMany(e => e.Tags).Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(FakeTokenSource.Prefix, StringComparison.Ordinal));
         }
 
-        host.Sink.Records.Should().HaveCount(3);
+        host.Sink.Outcomes().Should().HaveCount(3);
         JsonSerializer.Serialize(host.Sink.Records).Should().NotContain(FakeTokenSource.Prefix);
     }
 }

@@ -5,6 +5,7 @@ using Intercom.AiCompliance.Sqlite;
 using Intercom.AiCompliance.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,7 @@ public static class SqliteAiComplianceBuilderExtensions
         });
     }
 
-    /// <summary>Stores the audit chain and the consent events in the SQLite database <paramref name="configure"/> describes.</summary>
+    /// <summary>Stores the audit chain and the consent events in the SQLite database <paramref name="configure"/> describes (no path: the default one, see <see cref="UseSqlite(AiComplianceBuilder)"/>).</summary>
     /// <inheritdoc cref="UseSqlite(AiComplianceBuilder, string, SqliteDurability)"/>
     public static AiComplianceBuilder UseSqlite(this AiComplianceBuilder builder, Action<SqliteStoreOptions> configure)
     {
@@ -50,7 +51,8 @@ public static class SqliteAiComplianceBuilderExtensions
 
     /// <summary>
     /// Stores the audit chain and the consent events in the SQLite database described by <paramref name="section"/>
-    /// (normally <c>configuration.GetSection("AiComplianceSqlite")</c>): <c>Path</c> (required) and <c>Durability</c>
+    /// (normally <c>configuration.GetSection("AiComplianceSqlite")</c>): <c>Path</c> (default <see cref="DefaultFileName"/> under the
+    /// host's content root) and <c>Durability</c>
     /// (<c>ProcessCrash</c>, the default, or <c>PowerLoss</c>). Read strictly: an unknown key or a durability that is
     /// not one of those names fails the host's start, naming the key.
     /// </summary>
@@ -70,23 +72,48 @@ public static class SqliteAiComplianceBuilderExtensions
         services.AddOptions<SqliteStoreOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AiComplianceOptions>, SqliteAuditConflictValidator>());
-        services.TryAddSingleton(sp => SqliteStore.Open(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value;
+            return SqliteStore.Open(string.IsNullOrWhiteSpace(options.Path)
+                ? new SqliteStoreOptions { Path = DefaultPath(sp), Durability = options.Durability }
+                : options);
+        });
         services.Replace(ServiceDescriptor.Singleton<IAuditSink>(sp => new SqliteAuditSink(sp.GetRequiredService<SqliteStore>())));
         services.Replace(ServiceDescriptor.Singleton<IConsentEventStore>(sp => new SqliteConsentEventStore(sp.GetRequiredService<SqliteStore>())));
         // Quarantines live in the same database as the audit chain they are recorded in.
         services.Replace(ServiceDescriptor.Singleton<IQuarantineStore>(sp => new SqliteQuarantineStore(sp.GetRequiredService<SqliteStore>())));
+        services.TryAddSingleton<IAuditRetention>(sp =>
+        {
+            var audit = sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Audit;
+            var key = audit.ChainKey is { Length: > 0 } k
+                ? AuditChainKey.FromBase64(k, "AiCompliance:Audit:ChainKey")
+                : throw new InvalidOperationException("Exporting and pruning the SQLite audit chain needs AiCompliance:Audit:ChainKey: it seals the checkpoint that replaces the pruned records.");
+            var retired = audit.RetiredChainKeys.Select((r, i) => AuditChainKey.FromBase64(r, $"AiCompliance:Audit:RetiredChainKeys:{i}"));
+            return new SqliteAuditRetention(sp.GetRequiredService<SqliteStore>(), key, retired, sp.GetService<TimeProvider>());
+        });
     }
+
+    /// <summary>
+    /// Stores the audit chain and the consent events in <see cref="DefaultFileName"/> under the host's content root
+    /// (<c>IHostEnvironment.ContentRootPath</c>; the current directory when the host has none), with the default
+    /// durability, <see cref="SqliteDurability.ProcessCrash"/>.
+    /// </summary>
+    /// <param name="builder">The builder from <c>AddAiCompliance</c>.</param>
+    public static AiComplianceBuilder UseSqlite(this AiComplianceBuilder builder) => builder.UseSqlite(_ => { });
+
+    /// <summary>The database file name used when no path is given: <c>aicompliance.db</c>, under the host's content root.</summary>
+    public const string DefaultFileName = "aicompliance.db";
+
+    /// <summary>The path a store without one uses: <see cref="DefaultFileName"/> under the content root, else the current directory.</summary>
+    private static string DefaultPath(IServiceProvider sp) =>
+        Path.Combine(sp.GetService<IHostEnvironment>()?.ContentRootPath is { Length: > 0 } root ? root : Directory.GetCurrentDirectory(), DefaultFileName);
 
     private sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStoreOptions>
     {
         public ValidateOptionsResult Validate(string? name, SqliteStoreOptions options)
         {
             var errors = new List<string>();
-            if (string.IsNullOrWhiteSpace(options.Path))
-            {
-                errors.Add($"{SectionName}:Path is required: the SQLite database file that holds the audit chain and the consent events.");
-            }
-
             if (!Enum.IsDefined(options.Durability))
             {
                 errors.Add($"{SectionName}:Durability must be ProcessCrash or PowerLoss.");

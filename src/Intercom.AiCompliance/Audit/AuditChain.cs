@@ -110,7 +110,36 @@ public static class AuditChain
     internal static bool TryParseLine(ReadOnlySpan<byte> line, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out AuditRecord? record, out byte[] body, out string error)
     {
         record = null;
+        if (!TrySplitMac(line, out body, out var mac, out error))
+        {
+            return false;
+        }
+
+        try
+        {
+            record = JsonSerializer.Deserialize(body, AuditJsonContext.Default.AuditRecord);
+        }
+        catch (JsonException ex)
+        {
+            error = $"its fields are not an audit record ({ex.GetType().Name} at byte {ex.BytePositionInLine}).";
+            return false;
+        }
+
+        if (record is null)
+        {
+            error = "the line is 'null', not an audit record.";
+            return false;
+        }
+
+        record = record with { Mac = mac };
+        return true;
+    }
+
+    /// <summary>Checks the line ends in its MAC field and splits it into the sealed body and the MAC.</summary>
+    private static bool TrySplitMac(ReadOnlySpan<byte> line, out byte[] body, out string mac, out string error)
+    {
         body = [];
+        mac = string.Empty;
         error = string.Empty;
         var macStart = line.Length - MacFieldEnd.Length - MacHexLength - MacFieldStart.Length;
         if (macStart < 1 || line[0] != (byte)'{'
@@ -134,23 +163,108 @@ public static class AuditChain
         body = new byte[macStart + 1];
         line[..macStart].CopyTo(body);
         body[^1] = (byte)'}';
+        mac = Encoding.ASCII.GetString(hex);
+        return true;
+    }
+
+    /// <summary>The bytes every checkpoint line starts with (and no record line does).</summary>
+    internal static ReadOnlySpan<byte> CheckpointStart => "{\"checkpoint\":"u8;
+
+    private static ReadOnlySpan<byte> SequenceStart => "{\"sequence\":"u8;
+
+    /// <summary>Reads the sequence a stored record line starts with, without parsing the rest.</summary>
+    internal static bool TryReadSequence(ReadOnlySpan<byte> line, out long sequence)
+    {
+        sequence = 0;
+        if (!line.StartsWith(SequenceStart))
+        {
+            return false;
+        }
+
+        var digits = line[SequenceStart.Length..];
+        var end = digits.IndexOf((byte)',');
+        return end > 0 && System.Buffers.Text.Utf8Parser.TryParse(digits[..end], out sequence, out var consumed) && consumed == end;
+    }
+
+    private static ReadOnlySpan<byte> PreviousMacStart => ",\"previousMac\":\""u8;
+
+    /// <summary>
+    /// Reads a sealed record line's links without parsing it: its sequence, its previous MAC and its MAC. For sinks that
+    /// store the trail's lines as they are; the line is one the trail itself wrote.
+    /// </summary>
+    internal static bool TryReadLinks(ReadOnlySpan<byte> line, out long sequence, out string previousMac, out string mac)
+    {
+        previousMac = mac = string.Empty;
+        if (!TryReadSequence(line, out sequence) || line.Length < MacFieldLength + 2 || !line.EndsWith(MacFieldEnd))
+        {
+            return false;
+        }
+
+        mac = Encoding.ASCII.GetString(line.Slice(line.Length - MacFieldEnd.Length - MacHexLength, MacHexLength));
+        var at = line.LastIndexOf(PreviousMacStart);
+        if (at < 0)
+        {
+            return false;
+        }
+
+        var rest = line[(at + PreviousMacStart.Length)..];
+        var end = rest.IndexOf((byte)'"');
+        if (end is not (0 or MacHexLength))
+        {
+            return false;
+        }
+
+        previousMac = Encoding.ASCII.GetString(rest[..end]);
+        return true;
+    }
+
+    /// <summary>Whether a stored line is a checkpoint rather than a record.</summary>
+    internal static bool IsCheckpointLine(ReadOnlySpan<byte> line) => line.StartsWith(CheckpointStart);
+
+    /// <summary>Seals <paramref name="checkpoint"/> with <paramref name="key"/> and returns its stored line (without the newline).</summary>
+    public static string SealCheckpoint(AuditCheckpoint checkpoint, AuditChainKey key)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentNullException.ThrowIfNull(key);
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            JsonSerializer.Serialize(writer, checkpoint with { Checkpoint = true, KeyId = key.Id, Mac = string.Empty }, AuditJsonContext.Default.AuditCheckpoint);
+        }
+
+        var body = buffer.WrittenSpan;
+        var line = new ArrayBufferWriter<byte>(body.Length + MacFieldLength + 2);
+        WriteLine(ComputeMac(body, key), body, line);
+        return Utf8.GetString(line.WrittenSpan[..^1]);
+    }
+
+    /// <summary>Splits a stored checkpoint line (without its newline) into the checkpoint and the exact bytes its MAC covers.</summary>
+    internal static bool TryParseCheckpoint(ReadOnlySpan<byte> line, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out AuditCheckpoint? checkpoint, out byte[] body, out string error)
+    {
+        checkpoint = null;
+        if (!TrySplitMac(line, out body, out var mac, out error))
+        {
+            return false;
+        }
+
         try
         {
-            record = JsonSerializer.Deserialize(body, AuditJsonContext.Default.AuditRecord);
+            checkpoint = JsonSerializer.Deserialize(body, AuditJsonContext.Default.AuditCheckpoint);
         }
         catch (JsonException ex)
         {
-            error = $"its fields are not an audit record ({ex.GetType().Name} at byte {ex.BytePositionInLine}).";
+            error = $"its fields are not a checkpoint ({ex.GetType().Name} at byte {ex.BytePositionInLine}).";
             return false;
         }
 
-        if (record is null)
+        if (checkpoint is not { Checkpoint: true })
         {
-            error = "the line is 'null', not an audit record.";
+            error = "it is not a checkpoint.";
+            checkpoint = null;
             return false;
         }
 
-        record = record with { Mac = Encoding.ASCII.GetString(hex) };
+        checkpoint = checkpoint with { Mac = mac };
         return true;
     }
 
@@ -188,9 +302,11 @@ public static class AuditChain
     }
 
     /// <summary>Appends the stored line of a sealed record: the body without its closing brace, the MAC field, '}', '\n'.</summary>
-    private static void WriteLine(AuditRecord record, ReadOnlySpan<byte> body, ArrayBufferWriter<byte> lines)
+    private static void WriteLine(AuditRecord record, ReadOnlySpan<byte> body, ArrayBufferWriter<byte> lines) => WriteLine(record.Mac, body, lines);
+
+    /// <summary>Appends a stored line: the body without its closing brace, the MAC field, '}', '\n'.</summary>
+    private static void WriteLine(string mac, ReadOnlySpan<byte> body, ArrayBufferWriter<byte> lines)
     {
-        var mac = record.Mac;
         var sealedMac = IsMacForm(mac);
 
         // A record that is not sealed (its MAC is not 64 lowercase hex digits) still serialises as valid JSON, and never verifies.

@@ -9,10 +9,50 @@ namespace Intercom.AiCompliance.Audit;
 /// <param name="Problem">What is wrong there: an edited or forged record, a removed, inserted or reordered record, an unknown key, or an unreadable or incomplete line.</param>
 public sealed record AuditVerificationResult(bool IsValid, int RecordCount, int? BrokenAtLine, string? Problem)
 {
+    /// <summary>
+    /// Write-ahead intents (<see cref="AuditOutcome.Intent"/>) with no outcome record after them, in chain order: the
+    /// writer stopped (a crash, a kill) after the request's Input may have left the process, or, in a store still being
+    /// written, the request is in flight. Reported whether or not the chain is intact (up to the first problem when it
+    /// is not); the chain itself can still be intact.
+    /// </summary>
+    public IReadOnlyList<AuditOpenIntent> IntentsWithoutOutcome { get; init; } = [];
+
+    /// <summary>The sequence of the pruned head a signed checkpoint named when the chain started from one; otherwise null.</summary>
+    public long? CheckpointSequence { get; init; }
+
+    /// <summary>Equal when every field is, the intents without outcome compared item by item.</summary>
+    public bool Equals(AuditVerificationResult? other) =>
+        other is not null && IsValid == other.IsValid && RecordCount == other.RecordCount && BrokenAtLine == other.BrokenAtLine
+        && string.Equals(Problem, other.Problem, StringComparison.Ordinal) && CheckpointSequence == other.CheckpointSequence
+        && IntentsWithoutOutcome.SequenceEqual(other.IntentsWithoutOutcome);
+
     /// <inheritdoc/>
-    public override string ToString() => IsValid
-        ? $"Audit chain intact: {RecordCount} record(s)."
-        : $"Audit chain broken at line {BrokenAtLine}: {Problem}";
+    public override int GetHashCode() => HashCode.Combine(IsValid, RecordCount, BrokenAtLine, Problem, CheckpointSequence, IntentsWithoutOutcome.Count);
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        var text = IsValid
+            ? $"Audit chain intact: {RecordCount} record(s){(CheckpointSequence is { } c ? $" after the signed checkpoint of pruned record {c}" : string.Empty)}."
+            : $"Audit chain broken at line {BrokenAtLine}: {Problem}";
+        foreach (var open in IntentsWithoutOutcome)
+        {
+            text += Environment.NewLine + open;
+        }
+
+        return text;
+    }
+}
+
+/// <summary>A write-ahead intent with no outcome record after it.</summary>
+/// <param name="EventId">The request's event id.</param>
+/// <param name="Sequence">The intent record's sequence.</param>
+/// <param name="Line">Its line (or position) in what was verified, from 1.</param>
+public sealed record AuditOpenIntent(string EventId, long Sequence, int Line)
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"Intent without outcome: event {EventId} (record {Sequence}, line {Line}): the writer stopped after this request's Input may have been sent, or the request is still in flight.";
 }
 
 /// <summary>
@@ -59,7 +99,7 @@ public static class AuditChainVerifier
                 System.Text.Json.JsonSerializer.Serialize(writer, record, AuditJsonContext.Default.AuditRecord);
             }
 
-            if (check.Record(record, scratch.WrittenSpan) is { } problem)
+            if (check.Record(record, scratch.WrittenSpan, position) is { } problem)
             {
                 return check.Broken(position, problem);
             }
@@ -117,9 +157,13 @@ public static class AuditChainVerifier
                 var text = buffer.AsSpan(start, newline);
                 var problem = text.IsEmpty
                     ? "the line is empty: the writer never writes an empty line."
-                    : !AuditChain.TryParseLine(text, out var record, out var body, out var error)
-                        ? "the line is not a readable audit record: " + error
-                        : check.Record(record, body);
+                    : AuditChain.IsCheckpointLine(text)
+                        ? !AuditChain.TryParseCheckpoint(text, out var checkpoint, out var checkpointBody, out var checkpointError)
+                            ? "the line is not a readable checkpoint: " + checkpointError
+                            : check.Checkpoint(checkpoint, checkpointBody)
+                        : !AuditChain.TryParseLine(text, out var record, out var body, out var error)
+                            ? "the line is not a readable audit record: " + error
+                            : check.Record(record, body, line);
                 if (problem is not null)
                 {
                     return check.Broken(line, problem);
@@ -167,6 +211,11 @@ public static class AuditChainVerifier
         private long _previousSequence;
         private string _previousMac = string.Empty;
         private int _count;
+        private bool _started;
+        private long? _checkpoint;
+
+        // Intents seen and not yet followed by their outcome, by event id, in chain order.
+        private readonly Dictionary<string, AuditOpenIntent> _open = new(StringComparer.Ordinal);
 
         public ChainCheck(IEnumerable<AuditChainKey> keys)
         {
@@ -183,7 +232,37 @@ public static class AuditChainVerifier
             }
         }
 
-        public string? Record(AuditRecord record, ReadOnlySpan<byte> body)
+        /// <summary>A signed checkpoint: valid only as the first line; the chain then continues from the head it names.</summary>
+        public string? Checkpoint(AuditCheckpoint checkpoint, ReadOnlySpan<byte> body)
+        {
+            if (!_keys.TryGetValue(checkpoint.KeyId, out var key))
+            {
+                return $"the checkpoint is sealed with {AuditChainKey.Describe(checkpoint.KeyId)}, which is not among the keys given: pass the key it was written with.";
+            }
+
+            if (!AuditChain.MacMatches(body, checkpoint.Mac, key))
+            {
+                return $"the checkpoint was edited or forged: its MAC does not match its bytes under key {key.Id}.";
+            }
+
+            if (_started)
+            {
+                return $"a checkpoint (of pruned record {checkpoint.Sequence}) stands after the start of the chain: a checkpoint is only ever the first line of what remains after pruning.";
+            }
+
+            if (checkpoint.Sequence < 1 || checkpoint.HeadMac.Length != AuditChain.MacHexLength)
+            {
+                return "the checkpoint does not name a pruned head (a sequence from 1 and a 64-digit MAC).";
+            }
+
+            _started = true;
+            _checkpoint = checkpoint.Sequence;
+            _previousSequence = checkpoint.Sequence;
+            _previousMac = checkpoint.HeadMac;
+            return null;
+        }
+
+        public string? Record(AuditRecord record, ReadOnlySpan<byte> body, int line)
         {
             if (!_keys.TryGetValue(record.KeyId, out var key))
             {
@@ -219,12 +298,25 @@ public static class AuditChainVerifier
             _sealingKeyId = record.KeyId;
             _previousSequence = record.Sequence;
             _previousMac = record.Mac;
+            _started = true;
             _count++;
+            if (record.Outcome == AuditOutcome.Intent)
+            {
+                // A second intent for the same request (a failover beyond the first one's destinations) keeps the first open.
+                _open.TryAdd(record.EventId, new AuditOpenIntent(record.EventId, record.Sequence, line));
+            }
+            else if (_open.Count > 0)
+            {
+                _open.Remove(record.EventId);
+            }
+
             return null;
         }
 
-        public AuditVerificationResult Broken(int line, string problem) => new(false, _count, line, problem);
+        public AuditVerificationResult Broken(int line, string problem) => new(false, _count, line, problem) { IntentsWithoutOutcome = OpenIntents(), CheckpointSequence = _checkpoint };
 
-        public AuditVerificationResult Intact() => new(true, _count, null, null);
+        public AuditVerificationResult Intact() => new(true, _count, null, null) { IntentsWithoutOutcome = OpenIntents(), CheckpointSequence = _checkpoint };
+
+        private AuditOpenIntent[] OpenIntents() => [.. _open.Values.OrderBy(i => i.Sequence)];
     }
 }

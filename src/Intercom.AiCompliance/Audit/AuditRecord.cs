@@ -37,6 +37,28 @@ public enum AuditOutcome
     /// <see cref="AuditRecord.QuarantineKind"/> and <see cref="AuditRecord.Quarantine"/> says what happened).
     /// </summary>
     QuarantineEvent = 10,
+
+    /// <summary>
+    /// Not an outcome: the write-ahead intent of a request, stored before its Input leaves the process for a deployment. It
+    /// names where the Input is going (<see cref="AuditRecord.Destinations"/>); the record with the same
+    /// <see cref="AuditRecord.EventId"/> and the request's real outcome follows (after one more intent per failover). An intent without that outcome record means the process stopped (a crash,
+    /// a kill) after the Input may have left, and verification reports it (<see cref="AuditVerificationResult.IntentsWithoutOutcome"/>).
+    /// </summary>
+    /// <remarks>11, not 10: the quarantine change (merged separately) takes 10 for its record kind. Records store the name, never the number.</remarks>
+    Intent = 11,
+}
+
+/// <summary>A deployment a request's Input may be sent to, as its write-ahead intent names it.</summary>
+public sealed record AuditDestination
+{
+    /// <summary>The deployment.</summary>
+    public required string DeploymentId { get; init; }
+
+    /// <summary>Its provider.</summary>
+    public required string Provider { get; init; }
+
+    /// <summary>The regions it may process in, joined with '+'.</summary>
+    public required string Regions { get; init; }
 }
 
 /// <summary>One attempt (or skip) of one candidate, as the audit trail records it.</summary>
@@ -233,6 +255,14 @@ public sealed record AuditRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AuditQuarantineEvent? Quarantine { get; init; }
 
+    /// <summary>
+    /// On a write-ahead intent (<see cref="AuditOutcome.Intent"/>) only: where the Input is about to be sent. The router
+    /// names the one deployment it is about to call; a failover to another deployment stores another intent first.
+    /// Absent from other records, and from every record written before intents existed, so those keep their stored bytes.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AuditDestination>? Destinations { get; init; }
+
     /// <summary>The <see cref="AuditChainKey.Id"/> of the key that sealed this record.</summary>
     public string KeyId { get; init; } = string.Empty;
 
@@ -256,4 +286,5 @@ public sealed record AuditRecord
     AllowDuplicateProperties = false,
     WriteIndented = false)]
 [JsonSerializable(typeof(AuditRecord))]
+[JsonSerializable(typeof(AuditCheckpoint))]
 internal sealed partial class AuditJsonContext : JsonSerializerContext;

@@ -445,6 +445,13 @@ public sealed class AuditTrail : IAsyncDisposable, IDisposable
                 "(check it with 'aicompliance audit verify'), and start a new file.";
         }
 
+        else if (key.Id != _key.Id && _sink is IAuditKeyHistory history
+            && await CallSinkAsync(history.HasRecordSealedWithAsync(_key.Id, last.Sequence, _shutdown.Token)).ConfigureAwait(false))
+        {
+            problem = $"AiCompliance:Audit:ChainKey is key {_key.Id}, which sealed records of this chain before it moved on to key {last.KeyId} (record {last.Sequence}): " +
+                $"a key rotation was rolled back. Keys only move forward, so every record sealed now would fail verification. Make key {last.KeyId} the ChainKey again, or rotate to a new key.";
+        }
+
         if (problem is null)
         {
             return head;

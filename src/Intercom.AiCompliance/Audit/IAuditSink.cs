@@ -54,3 +54,18 @@ internal interface IAuditLineSink
     /// <summary>Stores <paramref name="lines"/> (whole JSON lines, each ending in '\n'), holding <paramref name="count"/> records.</summary>
     ValueTask WriteLinesAsync(ReadOnlyMemory<byte> lines, int count, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A sink that can say whether a key sealed any stored record: the trail asks before it continues a chain whose last
+/// record is sealed with a retired key, so that rolling a key rotation back (the old key made current again) is refused
+/// at once instead of appending records the verifier rejects (keys only move forward).
+/// </summary>
+/// <remarks>
+/// A sink without it is not asked; the rollback then shows only when the chain is verified. The package's sinks (the
+/// JSON Lines file, the SQLite store, the in-memory sink) implement it. It is asked once, after a rotation, not per write.
+/// </remarks>
+public interface IAuditKeyHistory
+{
+    /// <summary>Whether a stored record with a sequence below <paramref name="beforeSequence"/> is sealed with the key <paramref name="keyId"/>.</summary>
+    ValueTask<bool> HasRecordSealedWithAsync(string keyId, long beforeSequence, CancellationToken cancellationToken = default);
+}

@@ -25,7 +25,7 @@ namespace Intercom.AiCompliance.Audit;
 /// in the exact form this package writes is not a crash artefact: the sink refuses to build on it.
 /// </para>
 /// </remarks>
-public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable, IAsyncDisposable
+public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IAuditKeyHistory, IDisposable, IAsyncDisposable
 {
     private readonly SafeFileHandle _lock;
     private readonly SafeFileHandle _file;
@@ -35,6 +35,7 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable
     private readonly string _target;
     private long _end;
     private bool _dirty = true;
+    private volatile Tuple<string, long, bool>? _keyHistory;
     private bool _disposed;
 
     /// <summary>
@@ -124,6 +125,78 @@ public sealed class JsonLinesAuditSink : IAuditSink, IAuditLineSink, IDisposable
         }
 
         return WriteLinesAsync(lines.WrittenMemory, records.Count, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<bool> HasRecordSealedWithAsync(string keyId, long beforeSequence, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keyId);
+        if (_keyHistory is { } known && known.Item1 == keyId && known.Item2 == beforeSequence)
+        {
+            return new(known.Item3);
+        }
+
+        return new(Task.Run(() =>
+        {
+            lock (_io)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+
+                // Kept, so a scan that outlived the trail's write timeout is not started again when the trail reads the head back.
+                var sealedWith = ContainsKeyIdBefore(AuditChain.Utf8.GetBytes($"\"keyId\":\"{keyId}\""), beforeSequence);
+                _keyHistory = Tuple.Create(keyId, beforeSequence, sealedWith);
+                return sealedWith;
+            }
+        }, cancellationToken));
+    }
+
+    /// <summary>Scans whole lines from the start for <paramref name="pattern"/>, up to the record with <paramref name="beforeSequence"/>.</summary>
+    private bool ContainsKeyIdBefore(byte[] pattern, long beforeSequence)
+    {
+        var buffer = new byte[64 * 1024];
+        long offset = 0;
+        int carried = 0;
+        while (offset < _end)
+        {
+            var n = RandomAccess.Read(_file, buffer.AsSpan(carried, (int)Math.Min(buffer.Length - carried, _end - offset)), offset);
+            if (n == 0)
+            {
+                return false;
+            }
+
+            offset += n;
+            var span = buffer.AsSpan(0, carried + n);
+            int lineStart = 0, newline;
+            while ((newline = span[lineStart..].IndexOf((byte)'\n')) >= 0)
+            {
+                var line = span.Slice(lineStart, newline);
+                if (!AuditChain.IsCheckpointLine(line))
+                {
+                    // A record's sequence is its line's place after an optional leading checkpoint; read it from the line.
+                    if (AuditChain.TryReadSequence(line, out var sequence) && sequence >= beforeSequence)
+                    {
+                        return false;
+                    }
+
+                    if (line.IndexOf(pattern) >= 0)
+                    {
+                        return true;
+                    }
+                }
+
+                lineStart += newline + 1;
+            }
+
+            carried = span.Length - lineStart;
+            if (carried == buffer.Length)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+
+            span[lineStart..].CopyTo(buffer);
+        }
+
+        return false;
     }
 
     /// <inheritdoc/>

@@ -102,6 +102,21 @@ public sealed class AiComplianceBuilder
         return this;
     }
 
+    /// <summary>
+    /// Keeps the audit trail in process memory, for tests and demos only: every record is lost when the process ends, and
+    /// the chain is sealed with a random per-process key unless <c>AiCompliance:Audit:ChainKey</c> is set. Without this,
+    /// a durable destination (<c>AiCompliance:Audit:FilePath</c>, <c>UseSqlite()</c> from Intercom.AiCompliance.Sqlite,
+    /// or <see cref="UseAuditSink{TSink}"/>) is required: the host's start fails otherwise.
+    /// </summary>
+    /// <param name="capacity">The most records kept; once full, every request fails closed with an <see cref="AuditWriteException"/> rather than drop evidence.</param>
+    public AiComplianceBuilder UseInMemoryAuditForTestsAndDemos(int capacity = InMemoryAuditSink.DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Services.RemoveAll<InMemoryAuditOptIn>();
+        Services.AddSingleton(new InMemoryAuditOptIn(capacity));
+        return this;
+    }
+
     /// <summary>Appends the audit trail to a JSON Lines file.</summary>
     public AiComplianceBuilder UseJsonLinesAuditFile(string path)
     {

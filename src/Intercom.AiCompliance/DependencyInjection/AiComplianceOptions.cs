@@ -79,12 +79,16 @@ public sealed class CatalogOptions
 public sealed class AuditOptions
 {
     /// <summary>
-    /// A JSON Lines file to append the audit trail to. When unset (and no sink is registered), records are kept in
-    /// memory only, which suits tests and demos but proves nothing after the process ends.
+    /// A JSON Lines file to append the audit trail to. When unset, another destination is required (<c>UseSqlite()</c>,
+    /// <c>UseAuditSink</c>, or, for tests and demos only, <c>UseInMemoryAuditForTestsAndDemos()</c>); the start fails otherwise.
     /// </summary>
     public string? FilePath { get; set; }
 
-    /// <summary>Flush every batch to the disk before acknowledging it. Default true.</summary>
+    /// <summary>
+    /// Flush every batch to the disk before acknowledging it (a power loss keeps it; one flush per batch, group commit),
+    /// default true; false acknowledges once the batch is written to the operating system (a process crash keeps it).
+    /// Write-ahead intents are written and acknowledged the same way.
+    /// </summary>
     public bool FlushToDisk { get; set; } = true;
 
     /// <summary>

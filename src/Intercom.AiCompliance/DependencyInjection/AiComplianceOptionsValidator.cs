@@ -379,3 +379,6 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
 
 /// <summary>Registered by <see cref="AiComplianceBuilder.UseInMemoryConsentStoreForTestsAndDemos"/>: the host accepts that opt-outs die with the process.</summary>
 internal sealed class InMemoryConsentStoreOptIn;
+
+/// <summary>Registered by <see cref="AiComplianceBuilder.UseInMemoryAuditForTestsAndDemos"/>: the host accepts that audit records die with the process.</summary>
+internal sealed record InMemoryAuditOptIn(int Capacity);

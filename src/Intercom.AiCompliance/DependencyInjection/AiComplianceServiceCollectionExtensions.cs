@@ -84,7 +84,12 @@ public static class AiComplianceServiceCollectionExtensions
             var audit = sp.GetRequiredService<IOptionsMonitor<AiComplianceOptions>>().CurrentValue.Audit;
             return audit.FilePath is { Length: > 0 } path
                 ? new JsonLinesAuditSink(path, audit.FlushToDisk, sp.GetService<ILoggerFactory>()?.CreateLogger<JsonLinesAuditSink>(), sp.GetService<TimeProvider>())
-                : new InMemoryAuditSink();
+                : sp.GetService<InMemoryAuditOptIn>() is { } inMemory
+                    ? new InMemoryAuditSink(inMemory.Capacity)
+                    : throw new InvalidOperationException(
+                        "No durable audit destination is configured, and evidence kept only in memory would vanish on restart: set AiCompliance:Audit:FilePath " +
+                        "(a JSON Lines file), call UseSqlite() (package Intercom.AiCompliance.Sqlite), or UseAuditSink<TSink>(); " +
+                        "for tests and demos only, call UseInMemoryAuditForTestsAndDemos().");
         });
         // The trail owns its sink: it builds the sink from the IAuditSink registration itself rather than resolving it,
         // so the container never holds the sink and never disposes it. Disposed by the container, the sink's own

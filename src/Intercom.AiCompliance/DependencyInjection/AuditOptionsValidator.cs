@@ -130,10 +130,42 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AiComplianceOptio
                 "previous key under RetiredChainKeys; if the key was changed by mistake, restore it. Otherwise start a new file and keep this one as evidence.";
         }
 
-        return AuditChain.MacMatches(body, last.Mac, sealedWith)
-            ? null
-            : $"{Section}:FilePath: the last record ({last.Sequence}) of '{Path.GetFullPath(path)}' does not verify under key {sealedWith.Id}: it was edited after it was written. " +
+        if (!AuditChain.MacMatches(body, last.Mac, sealedWith))
+        {
+            return $"{Section}:FilePath: the last record ({last.Sequence}) of '{Path.GetFullPath(path)}' does not verify under key {sealedWith.Id}: it was edited after it was written. " +
               "Keep the file as evidence (check it with 'aicompliance audit verify') and point the trail at a new file.";
+        }
+
+        // Sealed with a retired key: the configured key must not have sealed anything earlier (a rotation rolled back).
+        return sealedWith.Id != key.Id && SealedEarlier(path, key.Id, last.Sequence)
+            ? $"{Section}:ChainKey (key id {key.Id}) already sealed records of the audit file '{Path.GetFullPath(path)}' before the chain moved on to key {sealedWith.Id} " +
+              $"(record {last.Sequence}): a key rotation was rolled back. Keys only move forward, so every record sealed now would fail verification. " +
+              $"Make key {sealedWith.Id} the ChainKey again, or rotate to a new key."
+            : null;
+    }
+
+    /// <summary>Whether a record before <paramref name="beforeSequence"/> in the file is sealed with <paramref name="keyId"/> (read once, at start, after a rotation).</summary>
+    private static bool SealedEarlier(string path, string keyId, long beforeSequence)
+    {
+        var needle = $"\"keyId\":\"{keyId}\"";
+        foreach (var line in File.ReadLines(path, AuditChain.Utf8))
+        {
+            var bytes = AuditChain.Utf8.GetBytes(line);
+            if (AuditChain.TryReadSequence(bytes, out var sequence))
+            {
+                if (sequence >= beforeSequence)
+                {
+                    return false;
+                }
+
+                if (line.Contains(needle, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static string? Decode(string base64, string setting)

@@ -63,14 +63,7 @@ public sealed partial class ProviderRouter
             Purpose = request.Purpose.ToString(),
             Capability = request.Capability.ToString(),
             PolicyFingerprint = plan?.PolicyFingerprint ?? string.Empty,
-            Required = new AuditPromises
-            {
-                Region = profile?.HostingRegion.Code ?? "unknown",
-                UsPinned = profile?.PinnedToUsProcessing ?? false,
-                ZeroDataRetention = "required",
-                NoTraining = "required",
-                BusinessAssociateAgreement = profile is null ? "unknown" : profile.HandlesHealthData ? "required" : "not-required",
-            },
+            Required = RequiredPromises(profile),
             Actual = served is null ? null : new AuditPromises
             {
                 Region = string.Join("+", served.ProcessingRegions),
@@ -105,6 +98,70 @@ public sealed partial class ProviderRouter
             OutputDigest = outputDigest,
         };
     }
+
+    /// <summary>The outcome reason of a request stopped because its write-ahead intent was not stored.</summary>
+    internal const string IntentNotStored = "intent-not-stored";
+
+    /// <summary>
+    /// Stores the request's write-ahead intent before its Input leaves the process for the plan's candidate
+    /// <paramref name="index"/>: the deployment, its provider and regions, under the plan's policy fingerprint, and no
+    /// content. Its failure stops the request before that call when the audit fails closed.
+    /// </summary>
+    /// <remarks>
+    /// The intent names the one deployment about to be called, not the whole plan: the record stays small whatever the
+    /// catalogue's size (a plan can hold dozens of candidates), the happy path pays one small write, and the evidence says
+    /// exactly where the Input went. A failover to another deployment (rare, and already slowed by the failure before it)
+    /// pays one more intent before that call.
+    /// </remarks>
+    private async ValueTask WriteIntentAsync(Run run, int index)
+    {
+        run.IntentFor = index;
+        if (_audit.IsDiscarding)
+        {
+            return;
+        }
+
+        var lane = _lanes[run.Plan!.Candidates[index].Id];
+        AuditDestination[] destinations = [new AuditDestination { DeploymentId = lane.Deployment.Id, Provider = lane.Deployment.Provider.ToString(), Regions = lane.Regions }];
+        var request = run.Request;
+        var intent = new AuditRecord
+        {
+            EventId = run.EventId,
+            Timestamp = _time.GetUtcNow(),
+            CorrelationId = request.CorrelationId,
+            WorkspaceId = request.WorkspaceId,
+            Product = request.Product.ToString(),
+            Purpose = request.Purpose.ToString(),
+            Capability = request.Capability.ToString(),
+            PolicyFingerprint = run.Plan.PolicyFingerprint,
+            Required = RequiredPromises(run.Profile),
+            Outcome = AuditOutcome.Intent,
+            Destinations = destinations,
+        };
+        try
+        {
+            await _audit.AppendAsync(intent).ConfigureAwait(false);
+        }
+        catch (AuditWriteException ex)
+        {
+            Log.AuditFailed(_logger, ex.SinkErrorType ?? ex.Failure.ToString(), _options.AuditFailureMode == AuditFailureMode.FailClosed);
+            if (_options.AuditFailureMode == AuditFailureMode.FailClosed)
+            {
+                throw new AuditWriteException(
+                    $"The audit trail failed to store the write-ahead intent of this request ({ex.Failure}); its Input was not sent.",
+                    ex.Failure, ex.MayHaveBeenStored, ex.SinkErrorType, ex.SinkErrorCode);
+            }
+        }
+    }
+
+    private static AuditPromises RequiredPromises(WorkspaceComplianceProfile? profile) => new()
+    {
+        Region = profile?.HostingRegion.Code ?? "unknown",
+        UsPinned = profile?.PinnedToUsProcessing ?? false,
+        ZeroDataRetention = "required",
+        NoTraining = "required",
+        BusinessAssociateAgreement = profile is null ? "unknown" : profile.HandlesHealthData ? "required" : "not-required",
+    };
 
     private void Record(Activity? activity, long started, AuditOutcome outcome, string? reason, string product, string capability, ProviderDeployment? served)
     {
@@ -154,6 +211,9 @@ public sealed partial class ProviderRouter
         public CancellationToken CallerToken { get; } = callerToken;
 
         public long DeadlineAt { get; set; }
+
+        /// <summary>The index of the plan candidate the last stored write-ahead intent names; -1 before the first.</summary>
+        public int IntentFor { get; set; } = -1;
 
         /// <summary>The wall-clock instant the request started; later instants are derived from the monotonic clock.</summary>
         public DateTimeOffset StartedUtc { get; } = router._time.GetUtcNow();

@@ -181,6 +181,13 @@ public sealed partial class ProviderRouter : IProviderRouter
             outcome = AuditOutcome.Cancelled;
             outcomeReason = "cancelled";
         }
+        catch (AuditWriteException ex)
+        {
+            // The write-ahead intent was not stored (fail closed): nothing was sent.
+            failure = ex;
+            outcome = AuditOutcome.Error;
+            outcomeReason = IntentNotStored;
+        }
 #pragma warning disable CA1031 // Whatever failed (a profile store, a host rule), the request is still audited, then the error is rethrown.
         catch (Exception ex)
 #pragma warning restore CA1031
@@ -233,7 +240,7 @@ public sealed partial class ProviderRouter : IProviderRouter
 
             // Fail closed: a refusal or failure whose record was not stored reaches the caller as the audit failure,
             // with the refusal or failure attached. A cancelled request ends as the caller asked.
-            if (auditError is not null && _options.AuditFailureMode == AuditFailureMode.FailClosed && outcome != AuditOutcome.Cancelled)
+            if (auditError is not null && _options.AuditFailureMode == AuditFailureMode.FailClosed && outcome != AuditOutcome.Cancelled && failure is not AuditWriteException)
             {
                 var message = $"The audit trail failed to store the record of this request ({outcome}: {outcomeReason}).";
                 throw failure is AiRoutingException
@@ -296,6 +303,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         // A fresh exception: the one caught may have come from a client, and its message from anywhere.
         OperationCanceledException when callerToken.IsCancellationRequested =>
             (AuditOutcome.Cancelled, "cancelled", new OperationCanceledException("The caller cancelled the request.", callerToken)),
+        AuditWriteException => (AuditOutcome.Error, IntentNotStored, ex),
         _ => (AuditOutcome.Error, "unexpected-" + ex.GetType().Name, ex),
     };
 
@@ -337,6 +345,14 @@ public sealed partial class ProviderRouter : IProviderRouter
             {
                 run.Skip(lane, AttemptOutcome.SkippedCircuitOpen, "circuit open");
                 continue;
+            }
+
+            // Write-ahead: before the Input can leave the process for this deployment, the trail holds that it is going
+            // there. One intent per deployment called: the first before the first attempt, and one more only when a
+            // failover moves to another deployment (retries on the same deployment are covered by its intent).
+            if (run.IntentFor != i)
+            {
+                await WriteIntentAsync(run, i).ConfigureAwait(false);
             }
 
             var context = ResilienceContextPool.Shared.Get(run.CallerToken);

@@ -43,7 +43,7 @@ public class AnthropicAiComplianceBuilderExtensionsTests
         chat.FinishReason.Should().Be(ChatFinishReason.Stop);
         chat.Usage!.InputTokenCount.Should().Be(12);
         chat.Usage.OutputTokenCount.Should().Be(5);
-        var record = host.Sink.Records.Single();
+        var record = host.Sink.Outcomes().Single();
         record.Outcome.Should().Be(AuditOutcome.Succeeded);
         (record.InputTokens, record.OutputTokens).Should().Be((12L, 5L));
 
@@ -108,7 +108,7 @@ public class AnthropicAiComplianceBuilderExtensionsTests
         answer.Text.Should().Be("Hello");
         answer.FinishReason.Should().Be(ChatFinishReason.Stop);
         updates[0].AdditionalProperties![ProviderRouterClientExtensions.DeploymentProperty].Should().Be("a");
-        var record = host.Sink.Records.Single();
+        var record = host.Sink.Outcomes().Single();
         record.Outcome.Should().Be(AuditOutcome.Succeeded);
         record.ServedBy.Should().Be("a");
         record.InputTokens.Should().Be(9);
@@ -143,7 +143,7 @@ public class AnthropicAiComplianceBuilderExtensionsTests
         error.Failure!.Kind.Should().Be(ProviderFailureKind.ServerError, "Anthropic's overloaded_error event is read by its error type");
         error.ToString().Should().NotContain("Overloaded");
         server.Requests.Should().ContainSingle("nothing is failed over once text has reached the caller");
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.Partial);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.Partial);
     }
 
     [Test]
@@ -161,7 +161,7 @@ public class AnthropicAiComplianceBuilderExtensionsTests
 
         updates.ToChatResponse().Text.Should().Be("Hi");
         server.Requests.Select(r => r.Path).Should().Equal("/a/v1/messages", "/b/v1/messages");
-        host.Sink.Records.Single().ServedBy.Should().Be("b");
+        host.Sink.Outcomes().Single().ServedBy.Should().Be("b");
     }
 
     [Test]
@@ -179,7 +179,7 @@ public class AnthropicAiComplianceBuilderExtensionsTests
         }
 
         updates.ToChatResponse().Text.Should().Be("Hi");
-        var record = host.Sink.Records.Single();
+        var record = host.Sink.Outcomes().Single();
         record.ServedBy.Should().Be("b");
         record.Attempts.Select(a => (a.DeploymentId, a.Outcome, a.Failure)).Should().Equal(("a", "TransientFailure", "ServerError"), ("b", "Succeeded", null));
     }
@@ -235,7 +235,7 @@ public class AnthropicAiComplianceBuilderExtensionsTests
         error.LastFailure!.Kind.Should().Be(ProviderFailureKind.Authentication);
         error.LastFailure.StatusCode.Should().Be(401);
         server.Requests.Should().ContainSingle("wrong credentials are not a reason to send the data to another deployment");
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.AllCandidatesFailed);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.AllCandidatesFailed);
     }
 
     [Test]
@@ -248,7 +248,7 @@ public class AnthropicAiComplianceBuilderExtensionsTests
 
         error.Reason.Should().Be(AllCandidatesFailedException.PermanentError, "an answer nobody can read is never passed off as served");
         server.Requests.Should().ContainSingle();
-        host.Sink.Records.Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
     }
 
     [Test]
@@ -275,7 +275,7 @@ public class AnthropicAiComplianceBuilderExtensionsTests
         await FluentActions.Awaiting(() => host.Router.SendAsync(AnthropicHost.Chat(), ct)).Should().ThrowAsync<NoCompliantRouteException>();
 
         server.Requests.Should().BeEmpty("an EU workspace's data never reaches Anthropic's US-processed API");
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.NoCompliantRoute);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.NoCompliantRoute);
     }
 
     [Test]

@@ -66,7 +66,7 @@ public sealed class AzureOpenAIHost : IAsyncDisposable
 
     public IServiceProvider Services => _provider;
 
-    public IReadOnlyList<AuditRecord> RequestRecords => Sink.Records.Where(r => r.Kind is null).ToArray();
+    public IReadOnlyList<AuditRecord> RequestRecords => Sink.Records.Where(r => r.Kind is null && r.Outcome != AuditOutcome.Intent).ToArray();
 
     public IReadOnlyList<AuditRecord> QuarantineRecords => Sink.Records.Where(r => r.Kind == AuditRecord.QuarantineKind).ToArray();
 

@@ -54,8 +54,8 @@ public class BedrockAiComplianceBuilderExtensionsTests
         chat.FinishReason.Should().Be(ChatFinishReason.Stop);
         chat.Usage!.InputTokenCount.Should().Be(12);
         chat.Usage.OutputTokenCount.Should().Be(5);
-        host.Sink.Records.Single().InputTokens.Should().Be(12);
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().InputTokens.Should().Be(12);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.Succeeded);
 
         var wire = server.Requests.Single();
         wire.RawPath.Should().Be(PathA + "converse", "the model id is the deployment's, percent-encoded as one path segment");
@@ -167,7 +167,7 @@ public class BedrockAiComplianceBuilderExtensionsTests
         response.Text.Should().Be("Hello");
         response.FinishReason.Should().Be(ChatFinishReason.Stop);
         response.Usage!.InputTokenCount.Should().Be(9);
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.Succeeded);
         var wire = server.Requests.Single();
         wire.RawPath.Should().Be(PathA + "converse-stream");
         wire.Header("accept").Should().Be("application/vnd.amazon.eventstream");
@@ -216,7 +216,7 @@ public class BedrockAiComplianceBuilderExtensionsTests
         }
 
         updates.ToChatResponse().Text.Should().Be("From b.");
-        var record = host.Sink.Records.Single();
+        var record = host.Sink.Outcomes().Single();
         record.Attempts.Select(a => (a.DeploymentId, a.Failure)).Should().Equal(("a", nameof(ProviderFailureKind.ConnectionFailure)), ("b", (string?)null));
     }
 
@@ -261,7 +261,7 @@ public class BedrockAiComplianceBuilderExtensionsTests
         }
 
         updates.ToChatResponse().Text.Should().Be("From b.");
-        host.Sink.Records.Single().Attempts.First().Failure.Should().Be(kind.ToString());
+        host.Sink.Outcomes().Single().Attempts.First().Failure.Should().Be(kind.ToString());
     }
 
     [Test]
@@ -361,7 +361,7 @@ public class BedrockAiComplianceBuilderExtensionsTests
         error.Failure.Kind.Should().Be(ProviderFailureKind.ContentPolicyRefusal);
         error.ToString().Should().NotContain("cannot answer");
         server.Requests.Should().ContainSingle("a refusal is never sent to another deployment");
-        host.Sink.Records.Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
     }
 
     [Test]

@@ -33,7 +33,7 @@ public class ElevenLabsAiComplianceBuilderExtensionsTests
         var speech = (SpeechOutput)response.Output;
         speech.Audio.ToArray().Should().Equal(ElevenLabsReplies.Mp3);
         speech.MediaType.Should().Be("audio/mpeg");
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.Succeeded);
 
         var wire = server.Requests.Single();
         wire.Method.Should().Be("POST");
@@ -231,7 +231,7 @@ public class ElevenLabsAiComplianceBuilderExtensionsTests
 
         error.Reason.Should().Be(AllCandidatesFailedException.PermanentError);
         server.Requests.Should().ContainSingle();
-        host.Sink.Records.Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
     }
 
     [Test]

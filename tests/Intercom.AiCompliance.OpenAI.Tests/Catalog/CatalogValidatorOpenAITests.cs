@@ -60,7 +60,7 @@ public class CatalogValidatorOpenAITests
             ])
             .Select(kv => new KeyValuePair<string, string?>(kv.Item1, kv.Item2))).Build();
         var services = new ServiceCollection().AddLogging();
-        services.AddAiCompliance(configuration.GetSection("AiCompliance")).AddOpenAIClients(o => o.ApiKey = OpenAIHost.ApiKey);
+        services.AddAiCompliance(configuration.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().AddOpenAIClients(o => o.ApiKey = OpenAIHost.ApiKey);
         await using var provider = services.BuildServiceProvider();
 
         var error = FluentActions.Invoking(() => provider.GetRequiredService<IOptions<Intercom.AiCompliance.DependencyInjection.AiComplianceOptions>>().Value)

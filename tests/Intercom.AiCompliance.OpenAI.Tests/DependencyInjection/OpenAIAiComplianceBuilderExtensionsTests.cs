@@ -41,8 +41,8 @@ public class OpenAIAiComplianceBuilderExtensionsTests
         chat.Text.Should().Be("Reset it from Settings.");
         chat.Usage!.InputTokenCount.Should().Be(12);
         chat.Usage.OutputTokenCount.Should().Be(5);
-        host.Sink.Records.Single().InputTokens.Should().Be(12);
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().InputTokens.Should().Be(12);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.Succeeded);
 
         var wire = server.Requests.Single();
         wire.Path.Should().Be("/a/v1/chat/completions");
@@ -73,7 +73,7 @@ public class OpenAIAiComplianceBuilderExtensionsTests
         }
 
         updates.ToChatResponse().Text.Should().Be("Hello");
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.Succeeded);
         var wire = server.Requests.Single();
         wire.Path.Should().Be("/a/v1/chat/completions");
         wire.Json.GetProperty("stream").GetBoolean().Should().BeTrue();
@@ -141,7 +141,7 @@ public class OpenAIAiComplianceBuilderExtensionsTests
         error.Failure.Kind.Should().Be(ProviderFailureKind.ContentPolicyRefusal);
         error.ToString().Should().NotContain("quoted");
         server.Requests.Should().ContainSingle("a refusal is never sent to another deployment");
-        host.Sink.Records.Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
     }
 
     [Test]
@@ -154,7 +154,7 @@ public class OpenAIAiComplianceBuilderExtensionsTests
 
         error.Reason.Should().Be(AllCandidatesFailedException.PermanentError, "an answer nobody can read is never passed off as served");
         server.Requests.Should().ContainSingle();
-        host.Sink.Records.Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
     }
 
     [Test]

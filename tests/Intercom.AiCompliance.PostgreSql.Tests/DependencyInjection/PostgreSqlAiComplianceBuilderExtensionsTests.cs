@@ -52,7 +52,7 @@ public class PostgreSqlAiComplianceBuilderExtensionsTests
 
         var result = PostgreSqlAuditVerifier.Verify(database, AuditKeys.Chain);
         result.IsValid.Should().BeTrue(result.ToString());
-        result.Chains["web-1"].RecordCount.Should().Be(1);
+        result.Chains["web-1"].RecordCount.Should().Be(2, "the request stored its write-ahead intent, then its outcome");
     }
 
     [Test]

@@ -60,7 +60,7 @@ public class SqliteAiComplianceBuilderExtensionsTests
             await host.StopAsync(ct);
         }
 
-        SqliteAuditVerifier.Verify(Db, AuditChainKey.FromBase64(Key)).Should().Be(new AuditVerificationResult(true, 2, null, null));
+        SqliteAuditVerifier.Verify(Db, AuditChainKey.FromBase64(Key)).Should().Be(new AuditVerificationResult(true, 4, null, null), "two requests, each an intent and an outcome");
     }
 
     [Test]
@@ -87,7 +87,7 @@ public class SqliteAiComplianceBuilderExtensionsTests
             await host.StopAsync(ct);
         }
 
-        SqliteAuditVerifier.Verify(Db, AuditChainKey.FromBase64(Key)).Should().Be(new AuditVerificationResult(true, 2, null, null));
+        SqliteAuditVerifier.Verify(Db, AuditChainKey.FromBase64(Key)).Should().Be(new AuditVerificationResult(true, 4, null, null), "two requests, each an intent and an outcome");
     }
 
     [TestCase("AiComplianceSqlite:Pth", "x.db", "AiComplianceSqlite:Pth", TestName = "HostStart_UnknownSqliteKey_FailsNamingIt")]
@@ -106,16 +106,27 @@ public class SqliteAiComplianceBuilderExtensionsTests
         ex.Message.Should().Contain(expected);
     }
 
-    [Test]
-    public async Task HostStart_SqliteSectionWithoutAPath_FailsNamingThePath()
+    [TestCase(true, TestName = "UseSqlite_SectionWithoutAPath_StoresInAicomplianceDbUnderTheContentRoot")]
+    [TestCase(false, TestName = "UseSqlite_NoArguments_StoresInAicomplianceDbUnderTheContentRoot")]
+    [CancelAfter(60_000)]
+    public async Task UseSqlite_WithoutAPath_StoresInAicomplianceDbUnderTheContentRoot(bool fromSection, CancellationToken ct)
     {
         var builder = Builder();
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"))
-            .UseSqlite(builder.Configuration.GetSection(SqliteAiComplianceBuilderExtensions.SectionName))
-            .AddSimulatedClientsForDemosAndTests();
-        using var host = builder.Build();
+        builder.Environment.ContentRootPath = _temp.Path;
+        var compliance = builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"));
+        _ = fromSection
+            ? compliance.UseSqlite(builder.Configuration.GetSection(SqliteAiComplianceBuilderExtensions.SectionName))
+            : compliance.UseSqlite();
+        compliance.AddSimulatedClientsForDemosAndTests();
+        using (var host = builder.Build())
+        {
+            await host.StartAsync(ct);
+            host.Services.GetRequiredService<SqliteStore>().Path.Should().Be(Path.Combine(_temp.Path, SqliteAiComplianceBuilderExtensions.DefaultFileName));
+            host.Services.GetRequiredService<SqliteStore>().Durability.Should().Be(SqliteDurability.ProcessCrash);
+            await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), ct);
+            await host.StopAsync(ct);
+        }
 
-        var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>()).Which;
-        ex.Message.Should().Contain("AiComplianceSqlite:Path");
+        SqliteAuditVerifier.Verify(_temp.File("aicompliance.db"), AuditChainKey.FromBase64(Key)).IsValid.Should().BeTrue();
     }
 }

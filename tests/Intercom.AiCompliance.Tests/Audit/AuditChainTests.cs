@@ -26,13 +26,23 @@ public class AuditChainTests
         }
     }
 
+    /// <summary>The one request's outcome line (the line after its write-ahead intent).</summary>
+    private string OutcomeLine()
+    {
+        var lines = File.ReadAllLines(_path);
+        lines.Should().HaveCount(2);
+        AuditChain.FromJson(lines[0]).Outcome.Should().Be(AuditOutcome.Intent);
+        return lines[1];
+    }
+
     [Test]
     public async Task VerifyFile_UntouchedTrail_IsIntact()
     {
         await WriteRequestsAsync(5);
         var result = AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain);
         result.IsValid.Should().BeTrue();
-        result.RecordCount.Should().Be(5);
+        result.RecordCount.Should().Be(10, "each request stored its write-ahead intent and its outcome");
+        result.IntentsWithoutOutcome.Should().BeEmpty("every intent has its outcome");
     }
 
     [Test]
@@ -41,8 +51,8 @@ public class AuditChainTests
         await WriteRequestsAsync(3);
         await WriteRequestsAsync(2);
         var lines = File.ReadAllLines(_path);
-        lines.Should().HaveCount(5);
-        AuditChain.FromJson(lines[^1]).Sequence.Should().Be(5);
+        lines.Should().HaveCount(10, "an intent and an outcome per request");
+        AuditChain.FromJson(lines[^1]).Sequence.Should().Be(10);
         AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain).IsValid.Should().BeTrue();
     }
 
@@ -51,12 +61,13 @@ public class AuditChainTests
     {
         await WriteRequestsAsync(4);
         var lines = File.ReadAllLines(_path);
-        lines[2] = lines[2].Replace("\"outcome\":\"Succeeded\"", "\"outcome\":\"RequestRefused\"", StringComparison.Ordinal);
+        lines[3].Should().Contain("\"outcome\":\"Succeeded\"", "line 4 is the second request's outcome");
+        lines[3] = lines[3].Replace("\"outcome\":\"Succeeded\"", "\"outcome\":\"RequestRefused\"", StringComparison.Ordinal);
         File.WriteAllLines(_path, lines);
 
         var result = AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain);
         result.IsValid.Should().BeFalse();
-        result.BrokenAtLine.Should().Be(3);
+        result.BrokenAtLine.Should().Be(4);
         result.Problem.Should().Contain("edited or forged");
     }
 
@@ -125,7 +136,7 @@ public class AuditChainTests
         await WriteRequestsAsync(2);
         File.AppendAllText(_path, "{not json\n");
         var result = AuditChainVerifier.VerifyFile(_path, AuditKeys.Chain);
-        result.BrokenAtLine.Should().Be(3);
+        result.BrokenAtLine.Should().Be(5, "after two intents and two outcomes");
         result.Problem.Should().Contain("not a readable audit record");
     }
 
@@ -146,7 +157,7 @@ public class AuditChainTests
     public async Task ToJson_StoredLine_EndsInItsMacField_AndRemovingItGivesTheSealedBody()
     {
         await WriteRequestsAsync(1);
-        var line = File.ReadAllLines(_path).Single();
+        var line = OutcomeLine();
         var record = AuditChain.FromJson(line);
 
         line.Should().EndWith($",\"mac\":\"{record.Mac}\"}}").And.Contain($"\"keyId\":\"{AuditKeys.Chain.Id}\"");
@@ -160,7 +171,7 @@ public class AuditChainTests
     public async Task FromJson_LineNotInItsStoredForm_IsRejected(string what, string find, string replace)
     {
         await WriteRequestsAsync(1);
-        var line = File.ReadAllLines(_path).Single();
+        var line = OutcomeLine();
         line.Should().Contain(find);
 
         FluentActions.Invoking(() => AuditChain.FromJson(line.Replace(find, replace, StringComparison.Ordinal)))

@@ -9,7 +9,11 @@ namespace Intercom.AiCompliance.Tests.Audit;
 /// <summary>Tamper evidence covers the bytes on disk, and needs the key.</summary>
 public class AuditChainVerifierTests
 {
-    /// <summary>A trail written by the router through the JSON Lines sink (real records: attempts, rejections), as bytes.</summary>
+    /// <summary>
+    /// A trail written by the router through the JSON Lines sink (real records: attempts, rejections, write-ahead intents),
+    /// as bytes: <paramref name="records"/> lines. A served request stores two (its intent, then its outcome); an odd
+    /// count ends with a refused request (unknown workspace), which stores only its outcome.
+    /// </summary>
     private static async Task<byte[]> TrailBytesAsync(int records = 3)
     {
         var path = Path.Combine(Path.GetTempPath(), $"aicompliance-verify-{Guid.NewGuid():N}.jsonl");
@@ -17,9 +21,14 @@ public class AuditChainVerifierTests
         {
             await using (var f = new RouterFixture([Deployments.Make("a"), Deployments.Make("b")], sink: new JsonLinesAuditSink(path, flushToDisk: false)))
             {
-                for (var i = 0; i < records; i++)
+                for (var i = 0; i < records / 2; i++)
                 {
                     await f.Router.SendAsync(Requests.Make());
+                }
+
+                if (records % 2 == 1)
+                {
+                    await FluentActions.Awaiting(() => f.Router.SendAsync(Requests.Make("ws-unknown"))).Should().ThrowAsync<Intercom.AiCompliance.Routing.RequestRefusedException>();
                 }
             }
 
@@ -255,13 +264,11 @@ public class AuditChainVerifierTests
                 await after.AppendAsync(Record(2), cancellationToken);
             }
 
-            // Someone holding the retired key (it was rotated out because it leaked) links a record on with it.
-            var forger = new AuditTrailOptions { ChainKey = AuditKeys.Chain };
-            forger.RetiredChainKeys.Add(AuditKeys.Other);
-            await using (var forged = new AuditTrail(new JsonLinesAuditSink(path, false), forger))
-            {
-                await forged.AppendAsync(Record(3), cancellationToken);
-            }
+            // Someone holding the retired key (it was rotated out because it leaked) links a record on with it. (The trail
+            // itself refuses to: see AuditTrailTests' rollback test; a forger uses the linking code directly.)
+            var head = AuditChain.FromJson(File.ReadAllLines(path)[^1]);
+            var forged = AuditChain.Link(Record(3), AuditChainHead.After(head), AuditKeys.Chain, new(), null);
+            await File.AppendAllTextAsync(path, AuditChain.ToJson(forged) + "\n", cancellationToken);
 
             var result = AuditChainVerifier.VerifyFile(path, [AuditKeys.Chain, AuditKeys.Other]);
             result.IsValid.Should().BeFalse();

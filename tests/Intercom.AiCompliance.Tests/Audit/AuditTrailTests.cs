@@ -232,6 +232,68 @@ public class AuditTrailTests
         next.Should().Match<AuditRecord>(r => r.Sequence == 2 && r.KeyId == AuditKeys.Chain.Id && r.PreviousMac == earlier.Records[0].Mac);
     }
 
+    [TestCase(false, TestName = "AppendAsync_KeyRotationRolledBack_RefusesNamingTheKeyAndStoresNothing(in memory)")]
+    [TestCase(true, TestName = "AppendAsync_KeyRotationRolledBack_RefusesNamingTheKeyAndStoresNothing(JSON Lines file)")]
+    public async Task AppendAsync_KeyRotationRolledBack_RefusesNamingTheKeyAndStoresNothing(bool file)
+    {
+        // Chain, then a rotation to Other; then someone rolls it back: Chain current again, Other retired. The last record
+        // verifies under a listed key, but records sealed now with Chain would be rejected (keys only move forward).
+        var path = Path.Combine(Path.GetTempPath(), $"aicompliance-rollback-{Guid.NewGuid():N}.jsonl");
+        var memory = new InMemoryAuditSink();
+        IAuditSink Sink() => file ? new JsonLinesAuditSink(path, flushToDisk: false) : memory;
+        try
+        {
+            await using (var first = new AuditTrail(Sink(), Options()))
+            {
+                await first.AppendAsync(Record(1));
+            }
+
+            var rotated = new AuditTrailOptions { ChainKey = AuditKeys.Other };
+            rotated.RetiredChainKeys.Add(AuditKeys.Chain);
+            await using (var second = new AuditTrail(Sink(), rotated))
+            {
+                await second.AppendAsync(Record(2));
+            }
+
+            var rolledBack = Options();
+            rolledBack.RetiredChainKeys.Add(AuditKeys.Other);
+            await using (var third = new AuditTrail(Sink(), rolledBack))
+            {
+                var error = (await FluentActions.Awaiting(() => third.AppendAsync(Record(3)).AsTask()).Should().ThrowAsync<AuditWriteException>()).Which;
+                error.Failure.Should().Be(AuditWriteFailure.ChainHeadInvalid);
+                error.Message.Should().Contain("AiCompliance:Audit:ChainKey").And.Contain(AuditKeys.Chain.Id).And.Contain("rolled back");
+            }
+
+            var keys = new[] { AuditKeys.Chain, AuditKeys.Other };
+            var result = file ? AuditChainVerifier.VerifyFile(path, keys) : AuditChainVerifier.Verify(memory.Records, keys);
+            result.Should().Match<AuditVerificationResult>(r => r.IsValid && r.RecordCount == 2, "nothing the verifier would reject was appended");
+
+            // Continuing under the key the chain moved on to still works.
+            await using var fixedTrail = new AuditTrail(Sink(), rotated);
+            (await fixedTrail.AppendAsync(Record(3))).Sequence.Should().Be(3);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(path + ".lock");
+        }
+    }
+
+    [Test]
+    public async Task AppendAsync_InMemorySinkFull_FailsClosedAndKeepsWhatItHeld()
+    {
+        var sink = new InMemoryAuditSink(capacity: 2);
+        await using var trail = new AuditTrail(sink, Options());
+        await trail.AppendAsync(Record(1));
+        await trail.AppendAsync(Record(2));
+
+        var error = (await FluentActions.Awaiting(() => trail.AppendAsync(Record(3)).AsTask()).Should().ThrowAsync<AuditWriteException>()).Which;
+
+        error.Message.Should().Contain("full").And.Contain("2");
+        sink.Records.Select(r => r.EventId).Should().Equal(["e1", "e2"], "evidence is never dropped to make room");
+        trail.Verify(sink.Records).IsValid.Should().BeTrue();
+    }
+
     [Test]
     public async Task AppendAsync_StoredHeadWasEdited_FailsClosed()
     {

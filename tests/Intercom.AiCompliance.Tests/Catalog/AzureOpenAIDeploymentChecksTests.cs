@@ -55,7 +55,7 @@ public class AzureOpenAIDeploymentChecksTests
 
     [Test]
     public void Validate_OtherProvidersNeedNoType() =>
-        CatalogValidator.Validate([Deployments.Make("bedrock", ProviderKind.AwsBedrock)]).Should().BeEmpty();
+        CatalogValidator.Validate([Deployments.Make("first-party", ProviderKind.FirstParty)]).Should().BeEmpty();
 
     [Test]
     public void DefaultCatalog_EveryAzureDeploymentRecordsItsType() =>

@@ -147,6 +147,99 @@ public partial class ToolTests
         return (path, keyFile, base64);
     }
 
+    /// <summary>A SQLite audit database: <paramref name="old"/> records 100 days old, then <paramref name="recent"/> from now.</summary>
+    private async Task<string> WriteSqliteAuditAsync(int old, int recent)
+    {
+        var db = Path.Combine(_dir, "audit.db");
+        var now = DateTimeOffset.UtcNow;
+        await using var trail = new Intercom.AiCompliance.Audit.AuditTrail(Intercom.AiCompliance.Sqlite.SqliteAuditSink.Open(db), AuditKeys.Options());
+        for (var i = 1; i <= old + recent; i++)
+        {
+            await trail.AppendAsync(AuditRecords.Make(i) with { Timestamp = i <= old ? now.AddDays(-100).AddSeconds(i) : now });
+        }
+
+        return db;
+    }
+
+    [Test]
+    public async Task AuditPrune_SqliteDatabase_ExportVerifiesAloneAndTheDatabaseVerifiesFromItsCheckpoint()
+    {
+        var (_, keyFile, _) = await WriteAuditAsync();
+        var db = await WriteSqliteAuditAsync(old: 6, recent: 3);
+        var export = Path.Combine(_dir, "old.jsonl");
+
+        var (code, output, error) = Run("audit", "prune", db, "--older-than", "90d", "--output", export, "--key-file", keyFile);
+
+        code.Should().Be(ExitCodes.Ok, error);
+        output.Should().Contain("Exported 6 record(s)").And.Contain("checkpoint of record 6");
+        Run("audit", "verify", export, "--key-file", keyFile).Should().Match<(int Code, string Out, string Err)>(r => r.Code == ExitCodes.Ok && r.Out.Contains("intact: 6 record(s)"));
+        Intercom.AiCompliance.Sqlite.SqliteAuditVerifier.Verify(db, AuditKeys.Chain)
+            .Should().Match<Intercom.AiCompliance.Audit.AuditVerificationResult>(r => r.IsValid && r.RecordCount == 3 && r.CheckpointSequence == 6);
+        Run("audit", "prune", db, "--older-than", "90d", "--output", Path.Combine(_dir, "again.jsonl"), "--key-file", keyFile)
+            .Should().Match<(int Code, string Out, string Err)>(r => r.Code == ExitCodes.Ok && r.Out.Contains("nothing was exported"));
+    }
+
+    [Test]
+    public async Task AuditExport_SqliteAndJsonLines_WriteFilesThatVerifyAndRemoveNothing()
+    {
+        var (jsonl, keyFile, _) = await WriteAuditAsync();
+        var db = await WriteSqliteAuditAsync(old: 4, recent: 2);
+
+        Run("audit", "export", db, "--older-than", "30.00:00:00", "--output", Path.Combine(_dir, "db.jsonl"), "--key-file", keyFile).Code.Should().Be(ExitCodes.Ok);
+        AuditChainVerifier_VerifyFile(Path.Combine(_dir, "db.jsonl")).RecordCount.Should().Be(4);
+        Intercom.AiCompliance.Sqlite.SqliteAuditVerifier.Verify(db, AuditKeys.Chain).RecordCount.Should().Be(6, "export removes nothing");
+
+        // The JSON Lines file was written on the test clock (June 2026): all of it is older than a day, and stays in place.
+        var before = File.ReadAllBytes(jsonl);
+        Run("audit", "export", jsonl, "--older-than", "1d", "--output", Path.Combine(_dir, "copy.jsonl"), "--key-file", keyFile)
+            .Should().Match<(int Code, string Out, string Err)>(r => r.Code == ExitCodes.Ok && r.Out.Contains("Exported 6 record(s)"));
+        AuditChainVerifier_VerifyFile(Path.Combine(_dir, "copy.jsonl")).Should().Match<Intercom.AiCompliance.Audit.AuditVerificationResult>(r => r.IsValid && r.RecordCount == 6);
+        File.ReadAllBytes(jsonl).Should().Equal(before, "export never changes the source");
+        Run("audit", "export", db, "--older-than", "365d", "--output", Path.Combine(_dir, "none.jsonl"), "--key-file", keyFile)
+            .Should().Match<(int Code, string Out, string Err)>(r => r.Code == ExitCodes.Ok && r.Out.Contains("nothing was exported"));
+        File.Exists(Path.Combine(_dir, "none.jsonl")).Should().BeFalse();
+    }
+
+    [Test]
+    public async Task AuditPruneAndExport_BadInput_ExitTwoNamingTheProblem()
+    {
+        var (jsonl, keyFile, _) = await WriteAuditAsync();
+        var db = await WriteSqliteAuditAsync(old: 2, recent: 1);
+        var existing = Path.Combine(_dir, "exists.jsonl");
+        File.WriteAllText(existing, string.Empty);
+
+        Run("audit", "prune", jsonl, "--older-than", "1d", "--output", Path.Combine(_dir, "x.jsonl"), "--key-file", keyFile)
+            .Should().Match<(int Code, string Out, string Err)>(r => r.Code == ExitCodes.BadInput && r.Err.Contains("not pruned in place"));
+        Run("audit", "export", db, "--older-than", "soon", "--output", Path.Combine(_dir, "x.jsonl"), "--key-file", keyFile)
+            .Should().Match<(int Code, string Out, string Err)>(r => r.Code == ExitCodes.BadInput && r.Err.Contains("--older-than"));
+        Run("audit", "export", db, "--older-than", "1d", "--output", existing, "--key-file", keyFile)
+            .Should().Match<(int Code, string Out, string Err)>(r => r.Code == ExitCodes.BadInput && r.Err.Contains("never overwrites"));
+        using (Intercom.AiCompliance.Sqlite.SqliteStore.Open(db))
+        {
+            Run("audit", "prune", db, "--older-than", "1d", "--output", Path.Combine(_dir, "x.jsonl"), "--key-file", keyFile)
+                .Should().Match<(int Code, string Out, string Err)>(r => r.Code == ExitCodes.BadInput && r.Err.Contains("already being written"));
+        }
+    }
+
+    [Test]
+    public async Task AuditVerify_IntentWithoutOutcome_IsReportedWithItsEventId()
+    {
+        var (path, keyFile, _) = await WriteAuditAsync();
+        await using (var trail = new Intercom.AiCompliance.Audit.AuditTrail(new Intercom.AiCompliance.Audit.JsonLinesAuditSink(path, false), AuditKeys.Options()))
+        {
+            await trail.AppendAsync(AuditRecords.Make(9) with { Outcome = Intercom.AiCompliance.Audit.AuditOutcome.Intent, EventId = "crashed-request" });
+        }
+
+        var (code, output, _) = Run("audit", "verify", path, "--key-file", keyFile);
+
+        code.Should().Be(ExitCodes.Ok, "the chain itself is intact");
+        output.Should().Contain("Intent without outcome: event crashed-request (record 7, line 7)");
+        Run("audit", "verify", path, "--key-file", keyFile, "--json").Out.Should().Contain("\"intentsWithoutOutcome\"").And.Contain("crashed-request");
+    }
+
+    private static Intercom.AiCompliance.Audit.AuditVerificationResult AuditChainVerifier_VerifyFile(string path) =>
+        Intercom.AiCompliance.Audit.AuditChainVerifier.VerifyFile(path, AuditKeys.Chain);
+
     [Test]
     public async Task AuditVerify_IntactThenTampered_ExitCodesZeroThenOneNamingTheLine()
     {
@@ -194,7 +287,7 @@ public partial class ToolTests
         var stdout = new StringWriter();
         var code = Tool.Run(["audit", "verify", path], stdout, new StringWriter(), name => name == Tool.ChainKeyVariable ? base64 : null);
         code.Should().Be(ExitCodes.Ok);
-        stdout.ToString().Should().Contain("intact: 3 record(s)").And.NotContain(base64);
+        stdout.ToString().Should().Contain("intact: 6 record(s)", "three requests, each an intent and an outcome").And.NotContain(base64);
     }
 
     [Test]

@@ -44,7 +44,7 @@ public class AiComplianceOptionsValidatorTests
     public async Task HostStart_TrainingSinkWithInMemoryConsentStore_FailsNamingTheFix()
     {
         var builder = Builder(Valid);
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseTrainingSink(new InMemoryTrainingDataSink()).AddSimulatedClientsForDemosAndTests();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().UseTrainingSink(new InMemoryTrainingDataSink()).AddSimulatedClientsForDemosAndTests();
 
         var ex = await StartFails(builder.Build());
 
@@ -56,7 +56,7 @@ public class AiComplianceOptionsValidatorTests
     public async Task HostStart_TrainingSinkWithExplicitInMemoryOptIn_Starts(CancellationToken cancellationToken)
     {
         var builder = Builder(Valid);
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"))
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos()
             .UseTrainingSink(new InMemoryTrainingDataSink()).UseInMemoryConsentStoreForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
@@ -68,7 +68,7 @@ public class AiComplianceOptionsValidatorTests
     public async Task HostStart_TrainingSinkWithAHostConsentStore_Starts(CancellationToken cancellationToken)
     {
         var builder = Builder(Valid);
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance"))
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos()
             .UseTrainingSink(new InMemoryTrainingDataSink()).UseConsentEventStore<DurableStandIn>().AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
@@ -91,7 +91,7 @@ public class AiComplianceOptionsValidatorTests
             ("AiCompliance:Catalog:Deployments:0:SubprocessorLists:1", "eu"),
             ("AiCompliance:Catalog:Deployments:0:Endpoint", "https://x-swedencentral.openai.azure.com")]);
         builder.Logging.AddProvider(logs);
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
 
         await host.StartAsync(cancellationToken);
@@ -106,7 +106,7 @@ public class AiComplianceOptionsValidatorTests
     public async Task Options_CodeConfiguredUndefinedAuditFailureMode_Refused()
     {
         var services = new ServiceCollection();
-        services.AddAiCompliance(o => o.Router.AuditFailureMode = (AuditFailureMode)2);
+        services.AddAiCompliance(o => o.Router.AuditFailureMode = (AuditFailureMode)2).UseInMemoryAuditForTestsAndDemos();
         await using var provider = services.BuildServiceProvider();
 
         var act = () => provider.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
@@ -171,7 +171,7 @@ public class AiComplianceOptionsValidatorTests
     public async Task AddAttestation_OnADefaultDeployment_MakesItRoutable()
     {
         var services = new ServiceCollection();
-        var builder = services.AddAiCompliance(o => o.Catalog.UseDefault = true);
+        var builder = services.AddAiCompliance(o => o.Catalog.UseDefault = true).UseInMemoryAuditForTestsAndDemos();
         foreach (var a in FictionalContracts.For(DefaultCatalog.Deployments().Single(d => d.Id == "openai-eu")))
         {
             builder.AddAttestation("openai-eu", a);

@@ -47,7 +47,7 @@ public class AiComplianceServiceCollectionExtensionsTests
         var gate = new SinkGate();
         var services = new ServiceCollection();
         services.AddSingleton(gate);
-        services.AddAiCompliance(StuckSinkConfig().GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests().UseAuditSink<HangingSink>();
+        services.AddAiCompliance(StuckSinkConfig().GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests().UseAuditSink<HangingSink>();
         var provider = services.BuildServiceProvider();
         try
         {
@@ -73,7 +73,7 @@ public class AiComplianceServiceCollectionExtensionsTests
         var gate = new SinkGate();
         var sink = new HangingSink(gate) { WritesHang = false };
         var services = new ServiceCollection();
-        services.AddAiCompliance(StuckSinkConfig().GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests().UseAuditSink(sink);
+        services.AddAiCompliance(StuckSinkConfig().GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests().UseAuditSink(sink);
         var provider = services.BuildServiceProvider();
         try
         {
@@ -96,7 +96,7 @@ public class AiComplianceServiceCollectionExtensionsTests
     {
         var dir = Directory.CreateTempSubdirectory("aic-stuck-");
         var services = new ServiceCollection();
-        services.AddAiCompliance(StuckSinkConfig(("AiCompliance:Audit:FilePath", Path.Combine(dir.FullName, "audit.jsonl"))).GetSection("AiCompliance"))
+        services.AddAiCompliance(StuckSinkConfig(("AiCompliance:Audit:FilePath", Path.Combine(dir.FullName, "audit.jsonl"))).GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos()
             .AddSimulatedClientsForDemosAndTests();
         var provider = services.BuildServiceProvider();
         var sink = provider.GetRequiredService<Intercom.AiCompliance.Audit.AuditTrail>().Sink;
@@ -194,7 +194,7 @@ public class AiComplianceServiceCollectionExtensionsTests
     public async Task AddAiCompliance_FromConfiguration_RoutesWithDefaultCatalogueAndBoundProfiles()
     {
         var services = new ServiceCollection();
-        services.AddAiCompliance(Config(OneWorkspace()).GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
+        services.AddAiCompliance(Config(OneWorkspace()).GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
         await using var provider = services.BuildServiceProvider();
 
         var router = provider.GetRequiredService<IProviderRouter>();
@@ -208,8 +208,8 @@ public class AiComplianceServiceCollectionExtensionsTests
     {
         var services = new ServiceCollection();
         var config = Config(OneWorkspace());
-        services.AddAiCompliance(config.GetSection("AiCompliance"));
-        services.AddAiCompliance(config.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
+        services.AddAiCompliance(config.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos();
+        services.AddAiCompliance(config.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
         await using var provider = services.BuildServiceProvider();
 
         services.Count(d => d.ServiceType == typeof(IProviderRouter)).Should().Be(1);
@@ -239,7 +239,7 @@ public class AiComplianceServiceCollectionExtensionsTests
                 ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
                 ("AiCompliance:Workspaces:0:HostingRegion", "US"),
                 ("AiCompliance:Workspaces:0:ContractType", "Standard"),
-                ("AiCompliance:Workspaces:0:HandlesHealthData", "false")).GetSection("AiCompliance"))
+                ("AiCompliance:Workspaces:0:HandlesHealthData", "false")).GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos()
             .AddRule(new OnlyProviderRule(ProviderKind.Anthropic))
             .AddChatClient("claude-us", client);
         await using var provider = services.BuildServiceProvider();
@@ -250,7 +250,7 @@ public class AiComplianceServiceCollectionExtensionsTests
         response.ServedByClient.Should().Be(nameof(CountingChatClient));
         response.Simulated.Should().BeFalse();
         client.Calls.Should().Be(1, "the deployment's registered client is the one called");
-        var record = ((Intercom.AiCompliance.Audit.InMemoryAuditSink)provider.GetRequiredService<Intercom.AiCompliance.Audit.AuditTrail>().Sink).Records.Single();
+        var record = ((Intercom.AiCompliance.Audit.InMemoryAuditSink)provider.GetRequiredService<Intercom.AiCompliance.Audit.AuditTrail>().Sink).Outcomes().Single();
         record.ServedByClient.Should().Be(nameof(CountingChatClient));
         record.Simulated.Should().BeNull();
     }
@@ -261,7 +261,7 @@ public class AiComplianceServiceCollectionExtensionsTests
         var clock = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
-        services.AddAiCompliance(Config(OneWorkspace("US")).GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
+        services.AddAiCompliance(Config(OneWorkspace("US")).GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
         await using var provider = services.BuildServiceProvider();
 
         // Every default contract has expired by 2030, so the router must refuse: proof that it reads the DI clock.
@@ -297,7 +297,7 @@ public class AiComplianceServiceCollectionExtensionsTests
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2)));
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
 
         var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>()).Which;
@@ -309,7 +309,7 @@ public class AiComplianceServiceCollectionExtensionsTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(OneWorkspace().Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2)));
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
         using var host = builder.Build();
         await host.StartAsync();
         await host.StopAsync();
@@ -320,7 +320,7 @@ public class AiComplianceServiceCollectionExtensionsTests
     {
         var config = new ConfigurationBuilder().AddJsonStream(DefaultCatalog.OpenJson()).Build();
         var services = new ServiceCollection();
-        services.AddAiCompliance(config.GetSection("AiCompliance"));
+        services.AddAiCompliance(config.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos();
         await using var provider = services.BuildServiceProvider();
         var options = provider.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
 
@@ -369,7 +369,7 @@ public class AiComplianceServiceCollectionExtensionsTests
         var spy = new ScriptedClient.Shared(clock);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
-        var builder = services.AddAiCompliance(o => o.Workspaces.Add(Requests.Profile("ws-eu", Region.EU)));
+        var builder = services.AddAiCompliance(o => o.Workspaces.Add(Requests.Profile("ws-eu", Region.EU))).UseInMemoryAuditForTestsAndDemos();
         foreach (var deployment in new[] { Deployments.Make("eu-a", region: Region.EU, resolution: 0.8), Deployments.Make("eu-b", region: Region.EU, resolution: 0.7) })
         {
             var client = new ScriptedClient(deployment, spy);

@@ -27,7 +27,9 @@ public class AuditOptionsValidatorTests
         }
     }
 
-    private static IHost Host(params (string Key, string? Value)[] audit)
+    private static IHost Host(params (string Key, string? Value)[] audit) => Host(inMemoryOptIn: true, audit);
+
+    private static IHost Host(bool inMemoryOptIn, params (string Key, string? Value)[] audit)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(
@@ -39,8 +41,30 @@ public class AuditOptionsValidatorTests
                 ("AiCompliance:Workspaces:0:ContractType", "Standard"),
                 ("AiCompliance:Workspaces:0:HandlesHealthData", "false"),
             }.Concat(FictionalContracts.ConfigurationPairs()).Concat(audit).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
+        var compliance = builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).AddSimulatedClientsForDemosAndTests();
+        if (inMemoryOptIn)
+        {
+            compliance.UseInMemoryAuditForTestsAndDemos(capacity: 1000);
+        }
+
         return builder.Build();
+    }
+
+    [Test]
+    public async Task HostStart_NoAuditDestinationAndNoInMemoryOptIn_FailsNamingTheChoices()
+    {
+        using var host = Host(inMemoryOptIn: false);
+        var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<InvalidOperationException>()).Which;
+        ex.Message.Should().Contain("AiCompliance:Audit:FilePath").And.Contain("UseSqlite()").And.Contain("UseInMemoryAuditForTestsAndDemos()");
+    }
+
+    [Test]
+    public async Task HostStart_InMemoryOptIn_SinkIsBoundedByTheCapacityGiven()
+    {
+        using var host = Host(inMemoryOptIn: true);
+        await host.StartAsync();
+        host.Services.GetRequiredService<AuditTrail>().Sink.Should().BeOfType<InMemoryAuditSink>().Which.Capacity.Should().Be(1000);
+        await host.StopAsync();
     }
 
     [Test]
@@ -79,7 +103,7 @@ public class AuditOptionsValidatorTests
             await host.StopAsync();
         }
 
-        AuditChainVerifier.VerifyFile(path, AuditChainKey.FromBase64(Key)).Should().Be(new AuditVerificationResult(true, 1, null, null));
+        AuditChainVerifier.VerifyFile(path, AuditChainKey.FromBase64(Key)).Should().Be(new AuditVerificationResult(true, 2, null, null), "the request's intent and outcome");
     }
 
     [Test]
@@ -113,7 +137,42 @@ public class AuditOptionsValidatorTests
             await rotated.StopAsync(cancellationToken);
         }
 
-        AuditChainVerifier.VerifyFile(path, [AuditChainKey.FromBase64(Key), AuditChainKey.FromBase64(changed)]).Should().Be(new AuditVerificationResult(true, 2, null, null));
+        AuditChainVerifier.VerifyFile(path, [AuditChainKey.FromBase64(Key), AuditChainKey.FromBase64(changed)]).Should().Be(new AuditVerificationResult(true, 4, null, null), "two requests, each an intent and an outcome");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task HostStart_KeyRotationRolledBack_FailsNamingTheChainKeyAndLeavesTheFileAlone(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_dir, "audit.jsonl");
+        var newer = Convert.ToBase64String(Enumerable.Range(101, 32).Select(i => (byte)i).ToArray());
+        foreach (var (current, retired) in new[] { (Key, (string?)null), (newer, Key) })
+        {
+            var settings = new List<(string, string?)> { ("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", current), ("AiCompliance:Audit:FlushToDisk", "false") };
+            if (retired is not null)
+            {
+                settings.Add(("AiCompliance:Audit:RetiredChainKeys:0", retired));
+            }
+
+            using var host = Host([.. settings]);
+            await host.StartAsync(cancellationToken);
+            await host.Services.GetRequiredService<IProviderRouter>().SendAsync(Requests.Make("ws-1"), cancellationToken);
+            await host.StopAsync(cancellationToken);
+        }
+
+        var before = await File.ReadAllBytesAsync(path, cancellationToken);
+
+        // Rolled back: the old key is the chain key again and the newer one is listed as retired.
+        using (var rolledBack = Host(("AiCompliance:Audit:FilePath", path), ("AiCompliance:Audit:ChainKey", Key), ("AiCompliance:Audit:RetiredChainKeys:0", newer), ("AiCompliance:Audit:FlushToDisk", "false")))
+        {
+            var ex = (await FluentActions.Awaiting(() => rolledBack.StartAsync(cancellationToken)).Should().ThrowAsync<OptionsValidationException>()).Which;
+            ex.Failures.Should().Contain(f => f.StartsWith("AiCompliance:Audit:ChainKey", StringComparison.Ordinal) && f.Contains("rolled back", StringComparison.Ordinal)
+                && f.Contains(AuditChainKey.FromBase64(Key).Id, StringComparison.Ordinal));
+            ex.Message.Should().NotContain(newer).And.NotContain(Key);
+        }
+
+        (await File.ReadAllBytesAsync(path, cancellationToken)).Should().Equal(before, "nothing the verifier would reject was appended");
+        AuditChainVerifier.VerifyFile(path, [AuditChainKey.FromBase64(Key), AuditChainKey.FromBase64(newer)]).IsValid.Should().BeTrue();
     }
 
     [Test]

@@ -26,7 +26,7 @@ public class MalformedConfigurationTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddJsonFile(Path.Combine(Folder, file), optional: false, reloadOnChange: false);
-        builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName)).AddSimulatedClientsForDemosAndTests();
+        builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName)).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
         return builder.Build();
     }
 
@@ -74,7 +74,7 @@ public class MalformedConfigurationTests
         {
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.Configuration.AddJsonFile(file, optional: false, reloadOnChange: false);
-            builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName)).AddSimulatedClientsForDemosAndTests();
+            builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName)).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
             using var host = builder.Build();
             await host.StartAsync(cancellationToken);
             var options = host.Services.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
@@ -100,7 +100,7 @@ public class MalformedConfigurationTests
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.Configuration.AddJsonFile(Path.Combine(Folder, "valid.json"), optional: false, reloadOnChange: false);
             builder.Configuration.AddEnvironmentVariables(prefix);
-            builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName)).AddSimulatedClientsForDemosAndTests();
+            builder.Services.AddAiCompliance(builder.Configuration.GetSection(AiComplianceOptions.SectionName)).UseInMemoryAuditForTestsAndDemos().AddSimulatedClientsForDemosAndTests();
             using var host = builder.Build();
 
             var ex = (await FluentActions.Awaiting(() => host.StartAsync(cancellationToken)).Should().ThrowAsync<OptionsValidationException>()).Which;

@@ -41,7 +41,14 @@ public sealed class RouterFixture : IAsyncDisposable
 
     public IAuditSink Sink { get; }
 
-    public IReadOnlyList<AuditRecord> Records => ((InMemoryAuditSink)Sink).Records;
+    /// <summary>The outcome records (one per request), without the write-ahead intents.</summary>
+    public IReadOnlyList<AuditRecord> Records => ((InMemoryAuditSink)Sink).Records.Outcomes();
+
+    /// <summary>Every stored record, intents included, in chain order.</summary>
+    public IReadOnlyList<AuditRecord> AllRecords => ((InMemoryAuditSink)Sink).Records;
+
+    /// <summary>The write-ahead intents.</summary>
+    public IReadOnlyList<AuditRecord> Intents => ((InMemoryAuditSink)Sink).Records.Intents();
 
     public AuditTrail Trail { get; }
 

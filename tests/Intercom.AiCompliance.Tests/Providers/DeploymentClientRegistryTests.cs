@@ -39,7 +39,7 @@ public class DeploymentClientRegistryTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(OneDeployment().Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2)));
-        configure(builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")));
+        configure(builder.Services.AddAiCompliance(builder.Configuration.GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos());
         using var host = builder.Build();
         try
         {
@@ -97,8 +97,8 @@ public class DeploymentClientRegistryTests
 
         response.Simulated.Should().BeTrue();
         response.ServedByClient.Should().Be(nameof(SimulatedProviderClient));
-        sink.Records.Single().Simulated.Should().BeTrue();
-        sink.Records.Single().ServedByClient.Should().Be(nameof(SimulatedProviderClient));
+        sink.Outcomes().Single().Simulated.Should().BeTrue();
+        sink.Outcomes().Single().ServedByClient.Should().Be(nameof(SimulatedProviderClient));
     }
 
     [Test]
@@ -107,7 +107,7 @@ public class DeploymentClientRegistryTests
         var shared = new ScriptedClient.Shared(TimeProvider.System);
         var services = new ServiceCollection();
         services.AddKeyedSingleton<IChatClient>("azure-eu", (_, _) => new ScriptedClient(Deployments.Make("azure-eu"), shared));
-        services.AddAiCompliance(new ConfigurationBuilder().AddInMemoryCollection(OneDeployment().Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))).Build().GetSection("AiCompliance"))
+        services.AddAiCompliance(new ConfigurationBuilder().AddInMemoryCollection(OneDeployment().Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))).Build().GetSection("AiCompliance")).UseInMemoryAuditForTestsAndDemos()
             .AddKeyedServiceClients();
         await using var provider = services.BuildServiceProvider();
 

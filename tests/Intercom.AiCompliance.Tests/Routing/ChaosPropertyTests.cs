@@ -25,7 +25,7 @@ public class ChaosPropertyTests
     [Test]
     public async Task RandomScenarios_NeverCallOutsideThePlan_AndAlwaysEndTypedAndAudited()
     {
-        var sink = new InMemoryAuditSink();
+        var sink = new InMemoryAuditSink(int.MaxValue); // AICOMPLIANCE_CHAOS_SCENARIOS may ask for a million requests
         await using var trail = new AuditTrail(sink);
         var requests = 0L;
 
@@ -38,10 +38,25 @@ public class ChaosPropertyTests
         TestContext.Progress.WriteLine($"Chaos: {requests} scenarios checked.");
         requests.Should().Be(Scenarios);
 
-        var records = sink.Records;
-        records.Should().HaveCount((int)requests, "exactly one audit record per SendAsync");
+        var all = sink.Records;
+        var records = all.Outcomes();
+        records.Should().HaveCount((int)requests, "exactly one outcome record per SendAsync");
         records.Select(r => r.EventId).Should().OnlyHaveUniqueItems();
-        trail.Verify(records).IsValid.Should().BeTrue();
+        var verified = trail.Verify(all);
+        verified.IsValid.Should().BeTrue();
+        verified.IntentsWithoutOutcome.Should().BeEmpty("no process crashed: every intent has its outcome");
+
+        // Write-ahead: every deployment a request called is named by an intent of that request stored before its outcome
+        // (the router stores it before the call); and no intent names a deployment the request did not go on to call.
+        var intents = all.Intents().ToLookup(r => r.EventId);
+        foreach (var r in records)
+        {
+            var called = r.Attempts.Where(a => a.Outcome is not (nameof(AttemptOutcome.SkippedCircuitOpen) or nameof(AttemptOutcome.SkippedNotCompliant)))
+                .Select(a => a.DeploymentId).Distinct().ToArray();
+            var named = intents[r.EventId].Where(i => i.Sequence < r.Sequence).SelectMany(i => i.Destinations!).Select(d => d.DeploymentId).ToArray();
+            called.Except(named).Should().BeEmpty("a request that called a deployment stored its intent first");
+            intents[r.EventId].Where(i => i.Sequence > r.Sequence).Should().BeEmpty("intents precede the outcome");
+        }
 
         // An Output digest exists exactly when a deployment served, and then the request succeeded.
         records.Should().OnlyContain(r => (r.OutputDigest != null) == (r.ServedBy != null) && (r.ServedBy != null) == (r.Outcome == AuditOutcome.Succeeded));

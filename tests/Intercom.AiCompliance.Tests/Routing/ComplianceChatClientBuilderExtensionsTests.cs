@@ -110,7 +110,7 @@ public class ComplianceChatClientBuilderExtensionsTests
             "the package never logs content, whatever the level");
         logs.Lines.Should().Contain(l => l.Category.Contains("LoggingChatClient", StringComparison.Ordinal) && l.Text.Contains("jane.doe", StringComparison.Ordinal),
             "M.E.AI's own LoggingChatClient logs messages at Trace: that is the host's choice, made by adding it");
-        sink.Records.Should().HaveCount(2);
+        sink.Records.Outcomes().Should().HaveCount(2, "two requests, each with its intents before the outcome");
     }
 
     [Test]

@@ -56,10 +56,13 @@ public class ConcurrencyTests
 
             await trail.DisposeAsync();
             outcomes.Sum().Should().Be(64 * perCaller);
-            var lines = File.ReadAllLines(path);
-            lines.Should().HaveCount(64 * perCaller, "one record per request, none lost");
-            lines.Select(l => AuditChain.FromJson(l).EventId).Should().OnlyHaveUniqueItems();
-            AuditChainVerifier.VerifyFile(path, AuditKeys.Chain).IsValid.Should().BeTrue();
+            var records = File.ReadAllLines(path).Select(AuditChain.FromJson).ToList();
+            records.Outcomes().Should().HaveCount(64 * perCaller, "one outcome record per request, none lost");
+            records.Outcomes().Select(r => r.EventId).Should().OnlyHaveUniqueItems();
+            records.Intents().Select(r => (r.EventId, r.Destinations!.Single().DeploymentId)).Should().OnlyHaveUniqueItems("one write-ahead intent per deployment a request called");
+            var result = AuditChainVerifier.VerifyFile(path, AuditKeys.Chain);
+            result.IsValid.Should().BeTrue();
+            result.IntentsWithoutOutcome.Should().BeEmpty("every request that stored an intent ended with its outcome record, cancelled ones included");
         }
         finally
         {

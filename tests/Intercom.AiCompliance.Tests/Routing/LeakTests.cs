@@ -117,7 +117,7 @@ public class LeakTests
             captured.Add(AuditChain.ToJson(record));
         }
 
-        sink.Records.Should().HaveCount(7);
+        sink.Outcomes().Should().HaveCount(7, "one outcome record per request");
         captured.Should().NotBeEmpty();
         var everything = string.Join("\n", captured);
         foreach (var secret in Secrets.Where(s => s != Email))

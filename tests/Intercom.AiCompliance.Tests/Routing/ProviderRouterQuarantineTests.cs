@@ -54,7 +54,7 @@ public class ProviderRouterQuarantineTests
 
         public ProviderRouter Router { get; }
 
-        public IReadOnlyList<AuditRecord> Requests => Sink.Records.Where(r => r.Kind is null).ToArray();
+        public IReadOnlyList<AuditRecord> Requests => Sink.Records.Where(r => r.Kind is null && r.Outcome != AuditOutcome.Intent).ToArray();
 
         public IReadOnlyList<AuditRecord> QuarantineRecords => Sink.Records.Where(r => r.Kind == AuditRecord.QuarantineKind).ToArray();
 

@@ -279,7 +279,7 @@ public class ProviderRouterTests
 
         await FluentActions.Awaiting(() => router.SendAsync(Requests.Make())).Should().ThrowAsync<TimeoutException>();
         spy.Calls.Should().BeEmpty();
-        sink.Records.Single().Should().Match<AuditRecord>(r => r.Outcome == AuditOutcome.Error && r.OutcomeReason == "unexpected-TimeoutException");
+        sink.Outcomes().Single().Should().Match<AuditRecord>(r => r.Outcome == AuditOutcome.Error && r.OutcomeReason == "unexpected-TimeoutException");
     }
 
     private static ProviderRouterOptions Breaker(TimeSpan breakDuration) => new()
@@ -482,7 +482,8 @@ public class ProviderRouterTests
     [Test]
     public async Task SendAsync_CallerCancelsAndTheRecordFails_StillEndsAsCancelled()
     {
-        await using var f = new RouterFixture([Deployments.Make("a")], sink: new FailingSink());
+        // The write-ahead intent is stored (so the call is made); the outcome record fails.
+        await using var f = new RouterFixture([Deployments.Make("a")], sink: new FailingSink(succeedFirst: 1));
         f.Spy.Scripts["a"] = ct => Task.Delay(Timeout.Infinite, ct);
         using var cts = new CancellationTokenSource();
 
@@ -499,11 +500,14 @@ public class ProviderRouterTests
             throw new TimeoutException("profile database timed out");
     }
 
-    private sealed class FailingSink : IAuditSink
+    /// <summary>Fails every write after the first <paramref name="succeedFirst"/> records (1: the write-ahead intent is stored, the outcome is not).</summary>
+    private sealed class FailingSink(int succeedFirst = 0) : IAuditSink
     {
-        public ValueTask<AuditChainHead> ReadHeadAsync(CancellationToken cancellationToken = default) => new(AuditChainHead.Empty);
+        private readonly InMemoryAuditSink _stored = new();
+
+        public ValueTask<AuditChainHead> ReadHeadAsync(CancellationToken cancellationToken = default) => _stored.ReadHeadAsync(cancellationToken);
 
         public ValueTask WriteAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default) =>
-            throw new IOException("disk full");
+            _stored.Records.Count + records.Count <= succeedFirst ? _stored.WriteAsync(records, cancellationToken) : throw new IOException("disk full");
     }
 }

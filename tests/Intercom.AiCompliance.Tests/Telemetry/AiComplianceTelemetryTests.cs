@@ -82,6 +82,6 @@ public class AiComplianceTelemetryTests
 
         measurements.Should().Contain(m => m.Tags.Count == 1 && Equals(m.Tags["aicompliance.outcome"], "offered"));
         measurements.Should().OnlyContain(m => m.Tags.Keys.SequenceEqual(new[] { "aicompliance.outcome" }), "only the outcome: never a workspace id");
-        sink.Records.Single().TrainingDecision.Should().Be("offer-after-record");
+        sink.Outcomes().Single().TrainingDecision.Should().Be("offer-after-record");
     }
 }

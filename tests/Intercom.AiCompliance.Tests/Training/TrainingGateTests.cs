@@ -72,7 +72,7 @@ public class TrainingGateTests
         var sample = rig.Sink.Samples.Should().ContainSingle().Subject;
         sample.Input.Should().Equal("I'm [PERSON] ([EMAIL]) from [COMPANY]");
         sample.Output.Should().ContainSingle();
-        var record = rig.Audit.Records.Single();
+        var record = rig.Audit.Outcomes().Single();
         record.Consent.Should().Be("OptedIn (StandardDefault)", "the record states the consent and the rule behind it");
         record.TrainingDecision.Should().Be("offer-after-record", "the sample is offered only once the record is stored");
         var decision = rig.Decisions[record.EventId];
@@ -88,7 +88,7 @@ public class TrainingGateTests
         await rig.SendAndSettleAsync(Requests.Make("ws"));
 
         rig.Sink.Samples.Should().BeEmpty();
-        var record = rig.Audit.Records.Single();
+        var record = rig.Audit.Outcomes().Single();
         record.Consent.Should().Be("OptedOut (DefaultRegionalHosting)", "the record states the consent and the rule behind it");
         record.TrainingDecision.Should().Be("withheld-no-consent");
         rig.Decisions.Should().NotContainKey(record.EventId, "nothing is handed to the gate without consent");
@@ -102,7 +102,7 @@ public class TrainingGateTests
 
         response.Should().NotBeNull("training is secondary: the answer is still returned");
         rig.Sink.Samples.Should().BeEmpty();
-        rig.Decisions[rig.Audit.Records.Single().EventId].Outcome.Should().Be("withheld-anonymisation-failed");
+        rig.Decisions[rig.Audit.Outcomes().Single().EventId].Outcome.Should().Be("withheld-anonymisation-failed");
     }
 
     [Test]
@@ -122,7 +122,7 @@ public class TrainingGateTests
         var response = await rig.SendAndSettleAsync(Requests.Make("ws"));
 
         response.Should().NotBeNull("the request already succeeded; training is secondary");
-        var record = rig.Audit.Records.Single();
+        var record = rig.Audit.Outcomes().Single();
         record.Consent.Should().BeNull("the ledger could not say");
         record.TrainingDecision.Should().Be("withheld-consent-unavailable", "unknown consent means no");
         rig.Sink.Samples.Should().BeEmpty();
@@ -331,7 +331,7 @@ public class TrainingGateTests
         await rig.Router.WaitForTrainingOffersAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
         response.ServedBy.Id.Should().Be("c", "an answer that exists is returned and audited as served");
-        var record = rig.Audit.Records.Single();
+        var record = rig.Audit.Outcomes().Single();
         record.Outcome.Should().Be(AuditOutcome.Succeeded);
         record.ServedBy.Should().Be("c");
         record.OutputDigest.Should().NotBeNull();
@@ -393,7 +393,7 @@ public class TrainingGateTests
 
         public async ValueTask OfferAsync(TrainingSample sample, CancellationToken cancellationToken = default)
         {
-            RecordsStoredAtOffer.Enqueue(Audit?.Records.Count ?? -1);
+            RecordsStoredAtOffer.Enqueue(Audit?.Outcomes().Count ?? -1);
             await _open.Task.WaitAsync(cancellationToken);
             Offered.Enqueue(sample);
         }

@@ -38,7 +38,7 @@ public class ConfigurationWorkspaceProfileStoreTests
         var logs = new CapturingLoggerProvider();
         var services = new ServiceCollection();
         services.AddLogging(l => l.AddProvider(logs));
-        services.AddAiCompliance(config.GetSection(AiComplianceOptions.SectionName));
+        services.AddAiCompliance(config.GetSection(AiComplianceOptions.SectionName)).UseInMemoryAuditForTestsAndDemos();
         return (services.BuildServiceProvider(), config, source, logs);
     }
 

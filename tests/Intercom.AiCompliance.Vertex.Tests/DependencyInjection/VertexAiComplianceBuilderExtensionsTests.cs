@@ -52,8 +52,8 @@ public class VertexAiComplianceBuilderExtensionsTests
         chat.Usage!.InputTokenCount.Should().Be(12);
         chat.Usage.OutputTokenCount.Should().Be(5);
         chat.Usage.TotalTokenCount.Should().Be(17);
-        host.Sink.Records.Single().InputTokens.Should().Be(12);
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().InputTokens.Should().Be(12);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.Succeeded);
 
         var wire = server.Requests.Single();
         wire.Method.Should().Be("POST");
@@ -133,7 +133,7 @@ public class VertexAiComplianceBuilderExtensionsTests
         whole.Text.Should().Be("Hello");
         whole.FinishReason.Should().Be(ChatFinishReason.Stop);
         whole.Usage!.TotalTokenCount.Should().Be(11);
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.Succeeded);
         var wire = server.Requests.Single();
         wire.Path.Should().Be(VertexHost.PathOf("a", "streamGenerateContent"));
         wire.Query.Should().Be("?alt=sse");
@@ -156,7 +156,7 @@ public class VertexAiComplianceBuilderExtensionsTests
         };
 
         await read.Should().ThrowAsync<StreamInterruptedException>();
-        host.Sink.Records.Single().Outcome.Should().Be(AuditOutcome.Partial);
+        host.Sink.Outcomes().Single().Outcome.Should().Be(AuditOutcome.Partial);
     }
 
     [Test]
@@ -261,7 +261,7 @@ public class VertexAiComplianceBuilderExtensionsTests
         error.DeploymentId.Should().Be("a");
         error.Failure.Kind.Should().Be(ProviderFailureKind.ContentPolicyRefusal);
         server.Requests.Should().ContainSingle("a refusal is never sent to another deployment");
-        host.Sink.Records.Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
     }
 
     [Test]
@@ -288,7 +288,7 @@ public class VertexAiComplianceBuilderExtensionsTests
 
         error.Reason.Should().Be(AllCandidatesFailedException.PermanentError, "an answer nobody can read is never passed off as served");
         server.Requests.Should().ContainSingle();
-        host.Sink.Records.Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
+        host.Sink.Outcomes().Single().Outcome.Should().NotBe(AuditOutcome.Succeeded);
     }
 
     [Test]
