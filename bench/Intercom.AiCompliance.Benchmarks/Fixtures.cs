@@ -49,7 +49,12 @@ public static class Fixtures
                 Model = "m",
                 Capabilities = [Capability.Chat, caps[i % caps.Length]],
                 ProcessingRegions = [region],
-                Endpoint = region == Region.EU ? $"https://d{i}.eu.example.test" : $"https://d{i}.example.test",
+                // Bedrock and Azure OpenAI deployments must pass their provider's catalogue checks: a Bedrock Runtime host in
+                // the deployment's region, and Azure's deployment type.
+                DeploymentType = providers[i % providers.Length] == ProviderKind.AzureOpenAI ? DeploymentType.Standard : DeploymentType.Unknown,
+                Endpoint = providers[i % providers.Length] == ProviderKind.AwsBedrock
+                    ? $"https://bedrock-runtime.{(region == Region.EU ? "eu-central-1" : region == Region.US ? "us-east-1" : "ap-southeast-2")}.amazonaws.com"
+                    : region == Region.EU ? $"https://d{i}.eu.example.test" : $"https://d{i}.example.test",
                 SubprocessorLists = region == Region.EU ? [SubprocessorLists.Global, SubprocessorLists.Eu] : [SubprocessorLists.Global],
                 Attestations =
                 [
