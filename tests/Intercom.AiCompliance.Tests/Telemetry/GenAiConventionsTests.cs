@@ -79,6 +79,47 @@ public class GenAiConventionsTests
         }
     }
 
+    [Test]
+    public async Task StreamedAttemptSpan_CarriesTheModelOfTheFirstUpdate_AndNoContent()
+    {
+        var exported = new List<Activity>();
+        using (var tracing = Sdk.CreateTracerProviderBuilder()
+                   .AddSource(TestSource.Name)
+                   .AddSource(AiComplianceTelemetry.Name)
+                   .SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
+                   .AddInMemoryExporter(exported)
+                   .Build())
+        {
+            var b = Deployments.Make("gen-s", provider: ProviderKind.Anthropic);
+            var clients = new DeploymentClientRegistry().Add<IChatClient>("gen-s", new AnsweringClient());
+            await using var f = new RouterFixture([b], clients: clients, profiles: Requests.Profile("ws-genai-stream"));
+
+            ActivityTraceId trace;
+            var received = new List<string>();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using (var root = TestSource.StartActivity("host request"))
+            {
+                trace = root!.TraceId;
+                await foreach (var update in f.Router.SendStreamingAsync(Requests.Make("ws-genai-stream", text: Prompt)).WithCancellation(cts.Token))
+                {
+                    received.Add(update.Text);
+                }
+            }
+
+            tracing.ForceFlush();
+            received.Should().Equal(Answer);
+            var spans = exported.Where(s => s.TraceId == trace).ToList();
+            spans.Single(s => s.OperationName == "aicompliance.route").GetTagItem("aicompliance.streaming").Should().Be(true);
+            var attempt = spans.Single(s => s.OperationName == "aicompliance.attempt");
+            attempt.GetTagItem("gen_ai.operation.name").Should().Be("chat");
+            attempt.GetTagItem("gen_ai.provider.name").Should().Be("anthropic");
+            attempt.GetTagItem("gen_ai.request.model").Should().Be("model-gen-s");
+            attempt.GetTagItem("gen_ai.response.model").Should().Be("model-gen-b-2026-01-15");
+            spans.SelectMany(s => s.TagObjects).Select(t => t.Value?.ToString()).OfType<string>()
+                .Should().NotContain(t => t.Contains("SENTINEL", StringComparison.Ordinal));
+        }
+    }
+
     [TestCase(ProviderKind.AwsBedrock, "aws.bedrock")]
     [TestCase(ProviderKind.OpenAI, "openai")]
     [TestCase(ProviderKind.Anthropic, "anthropic")]
