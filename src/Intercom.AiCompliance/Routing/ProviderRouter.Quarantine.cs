@@ -3,6 +3,7 @@ using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
 using Intercom.AiCompliance.Quarantine;
 using Intercom.AiCompliance.Rules;
+using Intercom.AiCompliance.Telemetry;
 
 namespace Intercom.AiCompliance.Routing;
 
@@ -60,6 +61,7 @@ public sealed partial class ProviderRouter
         run.Add(lane, AttemptOutcome.ServedOutsideRegions, ProviderFailureKind.ServedOutsideRegions, startedAt, _time.GetElapsedTime(start), failure.ExceptionType, null, outside);
         activity?.SetTag("aicompliance.served_region", outside.Name);
         activity?.SetStatus(ActivityStatusCode.Error, "served-outside-regions");
+        activity?.SetTag(GenAiConventions.ErrorType, GenAiConventions.Error(ProviderFailureKind.ServedOutsideRegions));
         return new ServedOutsideRegionsException(failure, outside);
     }
 

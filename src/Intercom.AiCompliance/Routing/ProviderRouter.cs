@@ -472,6 +472,11 @@ public sealed partial class ProviderRouter : IProviderRouter
         activity?.SetTag("aicompliance.deployment", deployment.Id);
         activity?.SetTag("aicompliance.provider", deployment.Provider.ToString());
         activity?.SetTag("aicompliance.region", lane.Regions);
+        if (activity is not null)
+        {
+            GenAiConventions.TagRequest(activity, run.Request.Capability, deployment.Provider, deployment.Model);
+        }
+
         AttemptFailedException failed;
         // Where the provider says it processed this attempt, if its client reports it (see ServedRegionReport).
         var served = ServedRegionReport.Listen(out var previousListener);
@@ -482,6 +487,11 @@ public sealed partial class ProviderRouter : IProviderRouter
             {
                 await DiscardAsync(output).ConfigureAwait(false);
                 throw Incident(run, lane, outside, startedAt, start, activity);
+            }
+
+            if (activity is not null)
+            {
+                TagResponse(activity, output);
             }
 
             run.Add(lane, AttemptOutcome.Succeeded, null, startedAt, _time.GetElapsedTime(start), served: served.First);
@@ -517,7 +527,27 @@ public sealed partial class ProviderRouter : IProviderRouter
         var f = failed.Failure;
         run.Add(lane, failed.Outcome, f.Kind, startedAt, _time.GetElapsedTime(start), f.ExceptionType, f.StatusCode, served.First);
         activity?.SetStatus(ActivityStatusCode.Error, f.Kind?.ToString() ?? "unclassified");
+        activity?.SetTag(GenAiConventions.ErrorType, GenAiConventions.Error(f.Kind));
         throw failed;
+    }
+
+    /// <summary>
+    /// The GenAI response tags of a successful attempt: the model the client says answered and the token counts it
+    /// reported. A stream's attempt ends at its first update, so it carries the model only if that update names it;
+    /// its usage arrives with the last update, after the attempt span has ended.
+    /// </summary>
+    private static void TagResponse<T>(Activity activity, T output)
+    {
+        switch (output)
+        {
+            case AiOutput o:
+                var usage = o.Usage;
+                GenAiConventions.TagResponse(activity, o is ChatOutput chat ? chat.Response.ModelId : null, usage?.InputTokenCount, usage?.OutputTokenCount);
+                break;
+            case StreamStart<Microsoft.Extensions.AI.ChatResponseUpdate> { First: { } update }:
+                GenAiConventions.TagResponse(activity, update.ModelId, null, null);
+                break;
+        }
     }
 
     /// <summary>

@@ -30,5 +30,12 @@ public static class AiComplianceTelemetry
 
     internal static Counter<long> Quarantines { get; } = Meter.CreateCounter<long>("aicompliance.quarantines", "{event}", "Deployments quarantined after a served-region incident or by an operator, and quarantines cleared, by deployment and reported region.");
 
-    internal static Histogram<double> Duration { get; } = Meter.CreateHistogram<double>("aicompliance.request.duration", "s", "Time from SendAsync to its outcome.");
+    /// <summary>
+    /// Seconds from SendAsync (or the start of a stream) to its outcome, with the bucket boundaries the GenAI conventions
+    /// recommend for <c>gen_ai.client.operation.duration</c> (10 ms doubling to about 82 s) advised to the SDK; the
+    /// default OpenTelemetry buckets (0 to 10 000, made for milliseconds) would put nearly every AI call in one bucket.
+    /// </summary>
+    internal static Histogram<double> Duration { get; } = Meter.CreateHistogram(
+        "aicompliance.request.duration", "s", "Time from SendAsync to its outcome.", tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = GenAiConventions.DurationBuckets });
 }

@@ -5,6 +5,8 @@ using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Providers;
 using Intercom.AiCompliance.Telemetry;
 using Intercom.AiCompliance.Tests.Helpers;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 
 namespace Intercom.AiCompliance.Tests.Telemetry;
 
@@ -83,5 +85,32 @@ public class AiComplianceTelemetryTests
         measurements.Should().Contain(m => m.Tags.Count == 1 && Equals(m.Tags["aicompliance.outcome"], "offered"));
         measurements.Should().OnlyContain(m => m.Tags.Keys.SequenceEqual(new[] { "aicompliance.outcome" }), "only the outcome: never a workspace id");
         sink.Outcomes().Single().TrainingDecision.Should().Be("offer-after-record");
+    }
+
+    [Test]
+    public async Task RequestDuration_ExportedThroughTheSdk_InSecondsWithTheGenAiBuckets()
+    {
+        var exported = new List<Metric>();
+        using var metering = Sdk.CreateMeterProviderBuilder().AddMeter(AiComplianceTelemetry.Name).AddInMemoryExporter(exported).Build();
+        await using var f = new RouterFixture([Deployments.Make("a")], time: TimeProvider.System, profiles: Requests.Profile("ws-tel-buckets"));
+
+        await f.Router.SendAsync(Requests.Make("ws-tel-buckets")).WaitAsync(TimeSpan.FromSeconds(10));
+        metering.ForceFlush();
+
+        var duration = exported.Last(m => m.Name == "aicompliance.request.duration");
+        duration.Unit.Should().Be("s");
+        duration.MetricType.Should().Be(MetricType.Histogram);
+        var bounds = new List<double>();
+        foreach (ref readonly var point in duration.GetMetricPoints())
+        {
+            bounds.Clear();
+            foreach (var bucket in point.GetHistogramBuckets())
+            {
+                bounds.Add(bucket.ExplicitBound);
+            }
+        }
+
+        bounds.Should().Equal([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92, double.PositiveInfinity],
+            "the GenAI conventions' gen_ai.client.operation.duration buckets, not the SDK's millisecond defaults");
     }
 }
