@@ -151,6 +151,7 @@ internal static class LiveDemo
             var keptIds = kept.Select(d => d.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
             foreach (var id in o.Catalog.Attestations.Keys.Where(id => !keptIds.Contains(id)).ToList())
             {
+                skipped.Add($"{id}: its attestations are set aside with it (the deployment is not registered).");
                 o.Catalog.Attestations.Remove(id);
             }
 
@@ -160,7 +161,17 @@ internal static class LiveDemo
 
         using var host = hostBuilder.Build();
         var provider = host.Services;
-        var options = provider.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
+        AiComplianceOptions options;
+        try
+        {
+            options = provider.GetRequiredService<IOptions<AiComplianceOptions>>().Value;
+        }
+        catch (OptionsValidationException e)
+        {
+            // The library's messages name keys, never values.
+            await output.WriteLineAsync($"The configuration is invalid, nothing was sent: {e.Message}");
+            return ExitBadConfiguration;
+        }
         foreach (var s in skipped)
         {
             await output.WriteLineAsync($"  skipped {s}");
@@ -193,10 +204,12 @@ internal static class LiveDemo
 
         var router = provider.GetRequiredService<IProviderRouter>();
         var failures = 0;
+        var served = 0;
+        var refused = 0;
         var n = 0;
         foreach (var workspace in options.Workspaces)
         {
-            foreach (var (label, request) in Requests(workspace.WorkspaceId))
+            foreach (var (label, request, streamed) in Requests(workspace.WorkspaceId))
             {
                 n++;
                 var req = request with { CorrelationId = $"live-{n:000}" };
@@ -213,7 +226,23 @@ internal static class LiveDemo
 
                 try
                 {
+                    if (streamed)
+                    {
+                        var updates = 0;
+                        var characters = 0;
+                        await foreach (var update in router.SendStreamingAsync(req, cancellationToken))
+                        {
+                            updates++;
+                            characters += update.Text.Length;
+                        }
+
+                        await output.WriteLineAsync($"  streamed {updates} update(s), {characters} characters in all");
+                        served++;
+                        continue;
+                    }
+
                     var response = await router.SendAsync(req, cancellationToken);
+                    served++;
                     await output.WriteLineAsync($"  served by {response.ServedBy.Id} ({string.Join("/", response.ProcessedIn)}) after {response.Attempts.Count} attempt(s): {Describe(response.Output)}; audit {response.AuditEventId}");
                     if (!InsideBoundary(response.ServedBy, workspace))
                     {
@@ -224,9 +253,13 @@ internal static class LiveDemo
                 catch (AiRoutingException e)
                 {
                     // Refusals are expected where no compliant route exists; a failure of a planned route is counted.
-                    if (e is AllCandidatesFailedException or ProviderRefusalException)
+                    if (e is AllCandidatesFailedException or ProviderRefusalException or StreamInterruptedException)
                     {
                         failures++;
+                    }
+                    else
+                    {
+                        refused++;
                     }
 
                     await output.WriteLineAsync($"  {e.GetType().Name} ({e.Reason})");
@@ -249,6 +282,12 @@ internal static class LiveDemo
         var verification = Sqlite.SqliteAuditVerifier.Verify(auditPath, AuditChainKey.FromBase64(chainKey));
         var chainOk = verification.IsValid && verification.IntentsWithoutOutcome.Count == 0;
         await output.WriteLineAsync();
+        await output.WriteLineAsync($"{n} request(s): {served} served, {refused} refused before anything was sent, {failures} failed at the provider.");
+        if (served == 0 && failures == 0)
+        {
+            await output.WriteLineAsync("Nothing was served: record the contracts you have confirmed under AiCompliance:Catalog:Attestations (docs/live-demo.md).");
+        }
+
         await output.WriteLineAsync($"Audit trail (SQLite): {auditPath}");
         await output.WriteLineAsync(chainOk
             ? "  MAC chain verified under the run's chain key: intact, every intent followed by its outcome."
@@ -258,7 +297,7 @@ internal static class LiveDemo
     }
 
     /// <summary>The demo's fixed requests for one workspace; nothing here comes from a user.</summary>
-    private static IEnumerable<(string Label, AiRequest Request)> Requests(string workspaceId)
+    private static IEnumerable<(string Label, AiRequest Request, bool Streamed)> Requests(string workspaceId)
     {
         AiRequest R(AiProduct product, Purpose purpose, AiPayload payload, params KnowledgeSource[] sources) => new()
         {
@@ -270,13 +309,15 @@ internal static class LiveDemo
         };
 
         yield return ("Fin answers (chat)", R(AiProduct.FinAiAgent, Purpose.AnsweringEndUser,
-            new ChatPayload([new ChatMessage(ChatRole.User, Question)]), KnowledgeSource.Articles));
+            new ChatPayload([new ChatMessage(ChatRole.User, Question)]), KnowledgeSource.Articles), false);
+        yield return ("Fin answers (chat, streamed)", R(AiProduct.FinAiAgent, Purpose.AnsweringEndUser,
+            new ChatPayload([new ChatMessage(ChatRole.User, Question)]), KnowledgeSource.Articles), true);
         yield return ("Fin retrieval (embeddings)", R(AiProduct.FinAiAgent, Purpose.RetrievingKnowledge,
-            new EmbeddingPayload([Question]), KnowledgeSource.Articles));
+            new EmbeddingPayload([Question]), KnowledgeSource.Articles), false);
         yield return ("Fin Voice (speech synthesis)", R(AiProduct.FinVoice, Purpose.AnsweringEndUser,
-            new SpeechSynthesisPayload(SpokenLine), KnowledgeSource.Articles));
+            new SpeechSynthesisPayload(SpokenLine), KnowledgeSource.Articles), false);
         yield return ("Emotion of a teammate (always refused, nothing sent)", R(AiProduct.CxScore, Purpose.RecognisingEmotionAtWork,
-            new ChatPayload([new ChatMessage(ChatRole.User, Question)])));
+            new ChatPayload([new ChatMessage(ChatRole.User, Question)])), false);
     }
 
     /// <summary>What came back, by size only: the demo prints no answer text.</summary>
