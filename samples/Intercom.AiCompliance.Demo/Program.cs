@@ -14,6 +14,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 
+// The second mode, against real endpoints (docs/live-demo.md; never run by CI): explicit opt-in only.
+if (args.Contains("--live"))
+{
+    var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+        .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? string.Empty, StringComparer.Ordinal);
+    return await Intercom.AiCompliance.Demo.Live.LiveDemo.RunAsync(args, environment, Console.Out);
+}
+
 if (Console.IsOutputRedirected)
 {
     // Logs and CI get plain text at a width that keeps the tables readable.
