@@ -9,7 +9,7 @@ namespace Intercom.AiCompliance.Benchmarks;
 
 /// <summary>
 /// The cost of egress redaction per request: SendAsync of one chat request (a 4 KB support conversation in 8 messages,
-/// with e-mails, phones, cards, IBANs and URLs) through a 100-deployment catalogue to a client that answers at once with
+/// with e-mails, phones, cards, IBANs and URLs) through a one-deployment catalogue to a client that answers at once with
 /// an answer quoting three placeholders, with the workspace's policy Off (baseline), Redact and RedactAndRestore. No
 /// audit, so the difference is the redaction (detection, the redacted copy, the thread-pool hop of the time bound) and
 /// the restore.
@@ -25,7 +25,29 @@ public class RedactionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var catalog = Fixtures.Catalog(100);
+        // One Azure OpenAI deployment (Fixtures.Catalog's synthetic catalogue no longer passes the provider checks).
+        var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var catalog = ProviderCatalog.Create(
+        [
+            new ProviderDeployment
+            {
+                Id = "aoai-us",
+                Provider = ProviderKind.AzureOpenAI,
+                DeploymentType = DeploymentType.Standard,
+                Subprocessor = "Microsoft",
+                Model = "m",
+                Capabilities = [Capability.Chat],
+                ProcessingRegions = [Region.US],
+                Endpoint = "https://aoai-us.example.test",
+                SubprocessorLists = [SubprocessorLists.Global],
+                Attestations =
+                [
+                    new Attestation { Kind = AttestationKind.ZeroDataRetention, Reference = "Z", EffectiveFrom = start, ExpiresAt = start.AddYears(5) },
+                    new Attestation { Kind = AttestationKind.NoTraining, Reference = "N", EffectiveFrom = start, ExpiresAt = start.AddYears(5) },
+                ],
+                Quality = new QualityPriors { ResolutionRate = 0.6, HallucinationRate = 0.02, LatencyMs = 500 },
+            },
+        ]);
         var text = AnonymizationBenchmarks.Conversation(4096);
         var messages = Enumerable.Range(0, 8)
             .Select(i => new ChatMessage(i % 2 == 0 ? ChatRole.User : ChatRole.Assistant, text.Substring(i * 512, 512)))
