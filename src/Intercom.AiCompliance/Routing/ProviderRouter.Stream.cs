@@ -134,6 +134,12 @@ public sealed partial class ProviderRouter
                 characters += TextLength(kind.Contents(current));
                 yield return current;
 
+                // The held-back text went out as a last update after the client's stream ended: nothing more to read.
+                if (flushUpdate)
+                {
+                    break;
+                }
+
                 try
                 {
                     current = await NextAsync(stream, run, delivered.Count, characters).ConfigureAwait(false);
@@ -150,11 +156,6 @@ public sealed partial class ProviderRouter
                 if (failure is not null)
                 {
                     throw failure;
-                }
-
-                if (flushUpdate)
-                {
-                    break;
                 }
 
                 if (current is null && restorer is { Pending.Length: > 0 } && kind.TextUpdate(restorer.Flush()) is { } last)
