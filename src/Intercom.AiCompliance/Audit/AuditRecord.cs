@@ -141,6 +141,16 @@ public sealed record AuditQuarantineEvent
     public bool? Observed { get; init; }
 }
 
+/// <summary>The egress redaction of one request's Input: the policy and counts per kind, never the items or the mapping.</summary>
+public sealed record AuditRedaction
+{
+    /// <summary>The policy applied: <c>Redact</c> or <c>RedactAndRestore</c>.</summary>
+    public required string Policy { get; init; }
+
+    /// <summary>How many items of each kind (<c>EMAIL</c>, <c>CARD</c>, ...) were replaced in the Input (occurrences, not distinct values).</summary>
+    public IReadOnlyDictionary<string, int> Counts { get; init; } = new Dictionary<string, int>();
+}
+
 /// <summary>What the workspace required and what the serving deployment had, for a reviewer to compare.</summary>
 public sealed record AuditPromises
 {
@@ -262,6 +272,13 @@ public sealed record AuditRecord
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<AuditDestination>? Destinations { get; init; }
+
+    /// <summary>
+    /// The egress redaction applied to the request's Input, when its policy was not Off: the policy and how many items of
+    /// each kind were replaced, never the items. Absent when redaction was off, so those records keep their stored bytes.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AuditRedaction? Redaction { get; init; }
 
     /// <summary>The <see cref="AuditChainKey.Id"/> of the key that sealed this record.</summary>
     public string KeyId { get; init; } = string.Empty;

@@ -142,6 +142,11 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
             error($"{Root}:Router:Retry:MaxDelay", $"is shorter than {Root}:Router:Retry:BaseDelay: make MaxDelay at least BaseDelay.");
         }
 
+        if (router.RedactionTimeout <= TimeSpan.Zero || router.RedactionTimeout > router.TotalDeadline)
+        {
+            error($"{Root}:Router:RedactionTimeout", $"({router.RedactionTimeout}) must be more than zero and no longer than {Root}:Router:TotalDeadline ({router.TotalDeadline}).");
+        }
+
         if (router.AuditDigestKey is { Length: > 0 } key)
         {
             var bytes = new byte[key.Length];

@@ -96,6 +96,7 @@ public sealed partial class ProviderRouter
             OutputTokens = usage?.OutputTokenCount,
             InputDigest = inputDigest,
             OutputDigest = outputDigest,
+            Redaction = run.Redaction,
         };
     }
 
@@ -207,6 +208,15 @@ public sealed partial class ProviderRouter
         public ProviderRouter Router { get; } = router;
 
         public AiRequest Request { get; } = request;
+
+        /// <summary>The Input every attempt sends: the request's, or its redacted copy (made once, before the first attempt).</summary>
+        public AiPayload Payload { get; set; } = request.Payload;
+
+        /// <summary>This request's egress redaction (and its in-memory mapping), when its policy is not Off.</summary>
+        public Privacy.EgressRedactor? Redactor { get; set; }
+
+        /// <summary>What the record says about redaction: the policy and counts per kind, never the items.</summary>
+        public AuditRedaction? Redaction { get; set; }
 
         public CancellationToken CallerToken { get; } = callerToken;
 

@@ -93,6 +93,7 @@ public sealed partial class ProviderRouter
             try
             {
                 await PrepareAsync(run).ConfigureAwait(false);
+                await RedactAsync(run).ConfigureAwait(false);
                 stream = await ExecuteAsync(run, kind.OpenAttempt).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Whatever failed before the first update is audited, then rethrown.
@@ -118,11 +119,26 @@ public sealed partial class ProviderRouter
                 p[ProviderRouterClientExtensions.AuditEventProperty] = run.EventId;
             }
 
+            // With restore, placeholders are put back in each update; a possible placeholder start at an update's end
+            // is held back until the next update completes or breaks it, and sent as a last update if nothing does.
+            var restorer = run.Redactor is { Restores: true } redactor ? new Privacy.StreamRestorer(redactor) : null;
+            var flushUpdate = false;
             while (current is not null)
             {
+                if (restorer is not null && !flushUpdate)
+                {
+                    restorer.Apply(kind.Contents(current));
+                }
+
                 delivered.Add(current);
                 characters += TextLength(kind.Contents(current));
                 yield return current;
+
+                // The held-back text went out as a last update after the client's stream ended: nothing more to read.
+                if (flushUpdate)
+                {
+                    break;
+                }
 
                 try
                 {
@@ -140,6 +156,11 @@ public sealed partial class ProviderRouter
                 if (failure is not null)
                 {
                     throw failure;
+                }
+
+                if (current is null && restorer is { Pending.Length: > 0 } && kind.TextUpdate(restorer.Flush()) is { } last)
+                {
+                    (current, flushUpdate) = (last, true);
                 }
             }
 
@@ -284,7 +305,7 @@ public sealed partial class ProviderRouter
         IAsyncEnumerator<TUpdate>? enumerator = null;
         try
         {
-            enumerator = kind.Open(clients, run.Request.Payload, cts.Token).GetAsyncEnumerator(cts.Token);
+            enumerator = kind.Open(clients, run.Payload, cts.Token).GetAsyncEnumerator(cts.Token);
             var first = await enumerator.MoveNextAsync().ConfigureAwait(false) ? enumerator.Current : null;
             await attemptLink.DisposeAsync().ConfigureAwait(false);
             return new StreamStart<TUpdate>(enumerator, first, cts, callerLink);
@@ -500,6 +521,9 @@ public sealed partial class ProviderRouter
 
         /// <summary>The whole answer, built from what was delivered (for a training offer).</summary>
         public abstract AiOutput Output(IReadOnlyList<TUpdate> delivered);
+
+        /// <summary>An update carrying only <paramref name="text"/> (restored text held back until the end), or null where updates carry no text.</summary>
+        public virtual TUpdate? TextUpdate(string text) => null;
     }
 
     private sealed class ChatStream : StreamKind<ChatResponseUpdate>
@@ -523,6 +547,8 @@ public sealed partial class ProviderRouter
         public override AdditionalPropertiesDictionary Properties(ChatResponseUpdate update) => update.AdditionalProperties ??= [];
 
         public override AiOutput Output(IReadOnlyList<ChatResponseUpdate> delivered) => new ChatOutput(delivered.ToChatResponse());
+
+        public override ChatResponseUpdate? TextUpdate(string text) => new(ChatRole.Assistant, text);
     }
 
     private sealed class TranscriptStream : StreamKind<SpeechToTextResponseUpdate>
@@ -549,6 +575,8 @@ public sealed partial class ProviderRouter
         public override string? Role(SpeechToTextResponseUpdate update) => update.Kind.Value;
 
         public override AdditionalPropertiesDictionary Properties(SpeechToTextResponseUpdate update) => update.AdditionalProperties ??= [];
+
+        public override SpeechToTextResponseUpdate? TextUpdate(string text) => new(text);
 
         public override AiOutput Output(IReadOnlyList<SpeechToTextResponseUpdate> delivered) => new TranscriptOutput(delivered.ToSpeechToTextResponse().Text)
         {

@@ -52,6 +52,7 @@ public sealed partial class ProviderRouter : IProviderRouter
     /// <param name="services">The host's services, handed to client factories.</param>
     /// <param name="failureClassifier">What clients' exceptions mean; default <see cref="ProviderFailureClassifier.Default"/>.</param>
     /// <param name="quarantine">The quarantine to honour and report served-region incidents to; default one in memory, audited to <paramref name="audit"/>.</param>
+    /// <param name="redactionDetector">The detector egress redaction uses for workspaces whose policy is not Off; default <see cref="Privacy.PersonalDataDetector.Default"/>.</param>
     /// <exception cref="InvalidOperationException">A deployment has no client, or two, for a capability it declares, or a simulated one without the opt-in; the message names it.</exception>
     public ProviderRouter(
         RoutingPlanner planner,
@@ -64,7 +65,8 @@ public sealed partial class ProviderRouter : IProviderRouter
         TrainingGate? trainingGate = null,
         IServiceProvider? services = null,
         IProviderFailureClassifier? failureClassifier = null,
-        Quarantine.DeploymentQuarantine? quarantine = null)
+        Quarantine.DeploymentQuarantine? quarantine = null,
+        Privacy.PersonalDataDetector? redactionDetector = null)
     {
         ArgumentNullException.ThrowIfNull(planner);
         ArgumentNullException.ThrowIfNull(clients);
@@ -78,6 +80,7 @@ public sealed partial class ProviderRouter : IProviderRouter
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _ticksPerTimestamp = (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency;
         _training = trainingGate;
+        _redactionDetector = redactionDetector ?? Privacy.PersonalDataDetector.Default;
         _classifier = failureClassifier ?? ProviderFailureClassifier.Default;
         _quarantine = quarantine ?? new Quarantine.DeploymentQuarantine(new Quarantine.InMemoryQuarantineStore(), audit, _time, Timeout.InfiniteTimeSpan, logger);
         _digestKey = _options.AuditDigestKey is { Length: > 0 } key ? DecodeKey(key) : RandomNumberGenerator.GetBytes(32);
@@ -156,10 +159,16 @@ public sealed partial class ProviderRouter : IProviderRouter
         try
         {
             await PrepareAsync(run).ConfigureAwait(false);
+            await RedactAsync(run).ConfigureAwait(false);
 
             // Once an attempt has succeeded the request has succeeded: nothing after this line awaits the caller's
             // token, so a caller that cancels now still gets (and the record still names) the deployment that served.
             output = await ExecuteAsync(run, InvokeClient).ConfigureAwait(false);
+            if (run.Redactor is { Restores: true } redactor)
+            {
+                output = redactor.Restore(output);
+            }
+
             outcome = AuditOutcome.Succeeded;
         }
         catch (AiRoutingException ex)
@@ -308,7 +317,7 @@ public sealed partial class ProviderRouter : IProviderRouter
     };
 
     private static readonly Func<DeploymentClients, Run, CancellationToken, ValueTask<AiOutput>> InvokeClient =
-        static (clients, run, ct) => clients.InvokeAsync(run.Request.Payload, ct);
+        static (clients, run, ct) => clients.InvokeAsync(run.Payload, ct);
 
     private async Task<T> ExecuteAsync<T>(Run run, Func<DeploymentClients, Run, CancellationToken, ValueTask<T>> call)
     {

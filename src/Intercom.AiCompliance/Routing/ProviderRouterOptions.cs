@@ -77,6 +77,12 @@ public sealed class ProviderRouterOptions
     /// key is made per process: digests then prove equality only within that process.
     /// </summary>
     public string? AuditDigestKey { get; set; }
+
+    /// <summary>
+    /// How long egress redaction of one request's Input may take (for workspaces whose redaction policy is not Off). A
+    /// detector that takes longer, or fails, refuses the request with <c>redaction-failed</c>: nothing is sent. Default 2 s.
+    /// </summary>
+    public TimeSpan RedactionTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>Retry settings for one deployment's pipeline.</summary>

@@ -70,6 +70,12 @@ public readonly record struct RejectionReason
     /// <summary>The deployment is quarantined after a served-region incident (or by an operator) until an operator clears it.</summary>
     public static RejectionReason DeploymentQuarantined { get; } = new("deployment-quarantined");
 
+    /// <summary>
+    /// Egress redaction was required and the personal-data detector failed or did not finish in time (or the Input holds
+    /// a part it cannot redact, such as audio): nothing was sent.
+    /// </summary>
+    public static RejectionReason RedactionFailed { get; } = new("redaction-failed");
+
     /// <inheritdoc/>
     public override string ToString() => Code ?? string.Empty;
 }

@@ -76,4 +76,7 @@ public static class RejectionReasonCodes
 
     /// <summary><see cref="Routing.StreamInterruptedException.ProviderFailed"/>.</summary>
     public const string StreamProviderFailed = "stream-provider-failed";
+
+    /// <summary><see cref="RejectionReason.RedactionFailed"/>.</summary>
+    public const string RedactionFailed = "redaction-failed";
 }

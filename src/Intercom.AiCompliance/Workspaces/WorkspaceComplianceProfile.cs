@@ -40,6 +40,20 @@ public sealed record WorkspaceComplianceProfile
     /// <summary>The workspace's own references, removed before training.</summary>
     public CustomerReferences CustomerReferences { get; init; } = new();
 
+    /// <summary>
+    /// Egress redaction for the workspace's requests: <see cref="RedactionPolicy.Off"/> (the default: the Input is sent as
+    /// given), <see cref="RedactionPolicy.Redact"/> or <see cref="RedactionPolicy.RedactAndRestore"/>.
+    /// </summary>
+    public RedactionPolicy EgressRedaction { get; init; }
+
+    /// <summary>Per-product overrides of <see cref="EgressRedaction"/>; a product not listed takes the workspace's policy.</summary>
+    public IReadOnlyDictionary<AiProduct, RedactionPolicy> ProductEgressRedaction { get; init; } =
+        new Dictionary<AiProduct, RedactionPolicy>();
+
+    /// <summary>The egress redaction policy for a request of <paramref name="product"/>.</summary>
+    public RedactionPolicy RedactionFor(AiProduct product) =>
+        ProductEgressRedaction.TryGetValue(product, out var policy) ? policy : EgressRedaction;
+
     /// <summary>The policy class this profile puts a request for <paramref name="capability"/> into.</summary>
     public PolicyClass PolicyClassFor(Capability capability) =>
         new(HostingRegion, PinnedToUsProcessing, HandlesHealthData, capability);

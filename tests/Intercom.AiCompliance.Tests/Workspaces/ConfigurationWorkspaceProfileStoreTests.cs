@@ -56,6 +56,27 @@ public class ConfigurationWorkspaceProfileStoreTests
         (await store.FindAsync("ws-1"))!.HostingRegion.Should().Be(Region.AU);
     }
 
+    [Test]
+    public async Task FindAsync_EgressRedactionSettings_AreReadAndDefaultToOff()
+    {
+        var (provider, config, source, _) = Build();
+        await using var _p = provider;
+        var store = provider.GetRequiredService<IWorkspaceProfileStore>();
+        var before = (await store.FindAsync("ws-1"))!;
+        before.EgressRedaction.Should().Be(RedactionPolicy.Off, "a workspace that says nothing keeps today's behaviour");
+        before.RedactionFor(AiProduct.Copilot).Should().Be(RedactionPolicy.Off);
+
+        var data = Workspace("EU");
+        data["AiCompliance:Workspaces:0:EgressRedaction"] = "Redact";
+        data["AiCompliance:Workspaces:0:ProductEgressRedaction:Copilot"] = "RedactAndRestore";
+        source.Provider.Replace(data);
+        config.Reload();
+
+        var profile = (await store.FindAsync("ws-1"))!;
+        profile.RedactionFor(AiProduct.FinAiAgent).Should().Be(RedactionPolicy.Redact);
+        profile.RedactionFor(AiProduct.Copilot).Should().Be(RedactionPolicy.RedactAndRestore);
+    }
+
     [TestCase(null, "Standard", "false", "AiCompliance:Workspaces:0:HostingRegion")]
     [TestCase("EU", null, "false", "AiCompliance:Workspaces:0:ContractType")]
     [TestCase("EU", "Standard", null, "AiCompliance:Workspaces:0:HandlesHealthData")]
