@@ -36,7 +36,9 @@ public static class Fixtures
     public static ProviderCatalog Catalog(int count)
     {
         var regions = new[] { Region.US, Region.EU, Region.AU };
-        var providers = Enum.GetValues<ProviderKind>().Where(p => p != ProviderKind.Unknown).ToArray();
+        // Bedrock is left out: its catalogue check ties the model id and endpoint to real AWS regions, which these
+        // synthetic deployments do not name.
+        var providers = Enum.GetValues<ProviderKind>().Where(p => p is not ProviderKind.Unknown and not ProviderKind.AwsBedrock).ToArray();
         var caps = Enum.GetValues<Capability>().Where(c => c != Capability.None).ToArray();
         var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         return ProviderCatalog.Create(Enumerable.Range(0, count).Select(i =>
@@ -47,6 +49,7 @@ public static class Fixtures
                 Id = $"d{i:00000}",
                 Provider = providers[i % providers.Length],
                 Model = "m",
+                DeploymentType = providers[i % providers.Length] == ProviderKind.AzureOpenAI ? DeploymentType.Standard : DeploymentType.Unknown,
                 Capabilities = [Capability.Chat, caps[i % caps.Length]],
                 ProcessingRegions = [region],
                 Endpoint = region == Region.EU ? $"https://d{i}.eu.example.test" : $"https://d{i}.example.test",
