@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Intercom.AiCompliance.Sqlite.Migrations;
@@ -20,7 +22,9 @@ namespace Intercom.AiCompliance.Sqlite;
 /// both store a record at the same place of the chain.
 /// </para>
 /// <para>
-/// Every statement runs on one connection, one at a time, on the thread pool, so a caller can bound its wait.
+/// Every statement runs on one connection, one at a time, on a dedicated writer thread of the store (no thread-pool hop
+/// per call): a caller hands its work over and can bound its wait on the answer, so a stuck disk holds the writer thread,
+/// never a request thread past the audit trail's write timeout.
 /// </para>
 /// </remarks>
 public sealed class SqliteStore : IDisposable, IAsyncDisposable
@@ -58,8 +62,14 @@ public sealed class SqliteStore : IDisposable, IAsyncDisposable
 
     private readonly SafeFileHandle _lock;
     private readonly SqliteConnection _connection;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private bool _disposed;
+    private readonly ConcurrentQueue<IStoreWork> _queue = new();
+    private readonly ManualResetEventSlim _signal = new(false, WriterSpinCount);
+    private readonly Thread _writer;
+    private readonly object _disposeGate = new();
+    private volatile bool _disposed;
+
+    /// <summary>How long the writer spins for more work before it sleeps (<see cref="ManualResetEventSlim.SpinCount"/>).</summary>
+    private const int WriterSpinCount = 100;
 
     private SqliteStore(string path, SqliteDurability durability, SafeFileHandle fileLock, SqliteConnection connection)
     {
@@ -67,6 +77,12 @@ public sealed class SqliteStore : IDisposable, IAsyncDisposable
         Durability = durability;
         _lock = fileLock;
         _connection = connection;
+        _writer = new Thread(WriterLoop)
+        {
+            IsBackground = true,
+            Name = "aicompliance-sqlite-writer",
+        };
+        _writer.Start();
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -156,11 +172,13 @@ public sealed class SqliteStore : IDisposable, IAsyncDisposable
             return versions;
         }, cancellationToken);
 
-    /// <summary>Closes the database and releases its lock.</summary>
+    /// <summary>
+    /// Closes the database and releases its lock, after the work already handed to it; work handed to it later fails with
+    /// <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
-        _gate.Wait();
-        try
+        lock (_disposeGate)
         {
             if (_disposed)
             {
@@ -168,12 +186,15 @@ public sealed class SqliteStore : IDisposable, IAsyncDisposable
             }
 
             _disposed = true;
-            _connection.Dispose();
-            _lock.Dispose();
         }
-        finally
+
+        _signal.Set();
+        if (Thread.CurrentThread != _writer)
         {
-            _gate.Release();
+            // The writer closes the connection and the lock when it stops; from its own thread (a continuation of its
+            // work) it does so as soon as that continuation returns.
+            _writer.Join();
+            FailQueued();
         }
     }
 
@@ -193,19 +214,145 @@ public sealed class SqliteStore : IDisposable, IAsyncDisposable
         Cache = SqliteCacheMode.Private,
     }.ToString();
 
-    /// <summary>Runs <paramref name="work"/> on the thread pool with the connection to itself.</summary>
-    internal async Task<T> RunAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/> on the store's writer thread with the connection to itself.</summary>
+    /// <remarks>
+    /// The answer's continuations run on the thread pool, so a caller's code never runs on (and never holds) the writer
+    /// thread. Called on the writer thread itself (from the continuation of the audit sink's own write), the work runs at
+    /// once: nothing else can be running on the connection then.
+    /// </remarks>
+    internal Task<T> RunAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken) =>
+        Submit(work, cancellationToken, continueOnWriter: false).Task;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the writer thread for the audit sink: the answer's continuation (the audit trail's
+    /// writer loop, package code that only links the next batch and hands it back) runs on the writer thread, so the next
+    /// batch is stored without waking another thread. If the work ends within <paramref name="spin"/>, the caller gets
+    /// the answer synchronously, without a thread hop to resume it.
+    /// </summary>
+    internal ValueTask RunForAuditAsync<T>(Func<SqliteConnection, T> work, TimeSpan spin, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var item = Submit(work, cancellationToken, continueOnWriter: true);
+        var task = item.Task;
+        if (!task.IsCompleted && spin > TimeSpan.Zero)
+        {
+            // A commit at ProcessCrash takes some microseconds: waiting that long on this thread is cheaper than parking
+            // it and waking a pool thread to resume the caller. Bounded: past the spin the caller awaits as usual.
+            var until = Stopwatch.GetTimestamp() + (long)(spin.TotalSeconds * Stopwatch.Frequency);
+            var wait = default(SpinWait);
+            while (!task.IsCompleted && Stopwatch.GetTimestamp() < until)
+            {
+                wait.SpinOnce(sleep1Threshold: -1);
+            }
+        }
+
+        return task.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(task);
+    }
+
+    private StoreWork<T> Submit<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken, bool continueOnWriter)
+    {
+        var item = new StoreWork<T>(work, cancellationToken, continueOnWriter);
+        if (_disposed)
+        {
+            item.TrySetException(new ObjectDisposedException(nameof(SqliteStore)));
+            return item;
+        }
+
+        if (Thread.CurrentThread == _writer)
+        {
+            item.Execute(_connection);
+            return item;
+        }
+
+        _queue.Enqueue(item);
+        _signal.Set();
+        if (_disposed)
+        {
+            // Disposed while it was queued: the writer may have stopped before seeing it.
+            FailQueued();
+        }
+
+        return item;
+    }
+
+    private void WriterLoop()
+    {
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return await Task.Run(() => work(_connection), cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                while (_queue.TryDequeue(out var work))
+                {
+                    work.Execute(_connection);
+                }
+
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _signal.Reset();
+                if (!_queue.IsEmpty || _disposed)
+                {
+                    continue;
+                }
+
+                _signal.Wait();
+            }
         }
         finally
         {
-            _gate.Release();
+            _connection.Dispose();
+            _lock.Dispose();
+            FailQueued();
         }
+    }
+
+    /// <summary>Fails the work still queued once the store is disposed, so no caller waits for an answer that will never come.</summary>
+    private void FailQueued()
+    {
+        while (_queue.TryDequeue(out var work))
+        {
+            work.Fail(new ObjectDisposedException(nameof(SqliteStore)));
+        }
+    }
+
+    /// <summary>Work handed to the writer thread.</summary>
+    private interface IStoreWork
+    {
+        void Execute(SqliteConnection connection);
+
+        void Fail(Exception exception);
+    }
+
+    /// <summary>The work and its answer in one object: one allocation per call besides the caller's delegate.</summary>
+    private sealed class StoreWork<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken, bool continueOnWriter)
+        : TaskCompletionSource<T>(continueOnWriter ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously), IStoreWork
+    {
+        public void Execute(SqliteConnection connection)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                TrySetCanceled(cancellationToken);
+                return;
+            }
+
+            T result;
+            try
+            {
+                result = work(connection);
+            }
+#pragma warning disable CA1031 // Whatever the statement threw belongs to the caller, never to the writer thread.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                TrySetException(ex);
+                return;
+            }
+
+            TrySetResult(result);
+        }
+
+        public void Fail(Exception exception) => TrySetException(exception);
     }
 
     private static void Migrate(SqliteConnection connection, string path)

@@ -35,6 +35,33 @@ public class SqliteStoreTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task RunAsync_Statements_RunOnOneDedicatedWriterThreadNotOnThePool(CancellationToken ct)
+    {
+        // A stuck disk then holds the store's own thread, never a pool thread the host's requests need.
+        using var store = SqliteStore.Open(Db);
+        var threads = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() =>
+            store.RunAsync(_ => (Thread.CurrentThread.ManagedThreadId, Thread.CurrentThread.IsThreadPoolThread), ct), ct)));
+
+        threads.Should().OnlyContain(t => !t.IsThreadPoolThread);
+        threads.Select(t => t.ManagedThreadId).Distinct().Should().ContainSingle("one connection, one writer thread");
+    }
+
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Dispose_ThenRunAsync_FailsWithObjectDisposedAndTheLockIsReleased(CancellationToken ct)
+    {
+        var store = SqliteStore.Open(Db);
+        (await store.RunAsync(_ => 1, ct)).Should().Be(1);
+
+        store.Dispose();
+
+        await FluentActions.Awaiting(() => store.RunAsync(_ => 1, ct)).Should().ThrowAsync<ObjectDisposedException>();
+        using var next = SqliteStore.Open(Db);
+        (await next.RunAsync(_ => 2, ct)).Should().Be(2);
+    }
+
+    [Test]
     public void Open_AfterTheFirstWriterIsDisposed_Succeeds()
     {
         SqliteStore.Open(Db).Dispose();

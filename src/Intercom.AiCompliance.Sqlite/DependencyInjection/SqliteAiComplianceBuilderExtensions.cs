@@ -46,6 +46,15 @@ public static class SqliteAiComplianceBuilderExtensions
         ArgumentNullException.ThrowIfNull(configure);
         Register(builder.Services);
         builder.Services.Configure(configure);
+
+        // Registered only when asked for: the action is applied to a scratch copy now to see whether it sets a MaxAge.
+        var probe = new SqliteStoreOptions();
+        configure(probe);
+        if (probe.Retention.MaxAge is not null)
+        {
+            RegisterRetentionJob(builder.Services);
+        }
+
         return builder;
     }
 
@@ -64,8 +73,23 @@ public static class SqliteAiComplianceBuilderExtensions
         Register(builder.Services);
         builder.Services.AddSingleton<IConfigureOptions<SqliteStoreOptions>>(new SqliteConfigurationReader(section));
         builder.Services.AddSingleton<IValidateOptions<SqliteStoreOptions>>(new SqliteConfigurationReader(section));
+        if (section.GetSection(RetentionKey)[nameof(SqliteRetentionOptions.MaxAge)] is { Length: > 0 })
+        {
+            RegisterRetentionJob(builder.Services);
+        }
+
         return builder;
     }
+
+    private const string RetentionKey = nameof(SqliteStoreOptions.Retention);
+
+    /// <summary>The scheduled export and prune (<see cref="SqliteRetentionOptions"/>), on the host's <see cref="TimeProvider"/> if it registers one.</summary>
+    private static void RegisterRetentionJob(IServiceCollection services) =>
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SqliteAuditRetentionService>(sp => new SqliteAuditRetentionService(
+            sp.GetRequiredService<IAuditRetention>(),
+            sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value.Retention,
+            sp.GetService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<SqliteAuditRetentionService>>())));
 
     private static void Register(IServiceCollection services)
     {
@@ -119,6 +143,27 @@ public static class SqliteAiComplianceBuilderExtensions
                 errors.Add($"{SectionName}:Durability must be ProcessCrash or PowerLoss.");
             }
 
+            var retention = options.Retention ?? new SqliteRetentionOptions();
+            if (retention.MaxAge is { } age && age <= TimeSpan.Zero)
+            {
+                errors.Add($"{SectionName}:Retention:MaxAge must be a positive time span, such as 30.00:00:00.");
+            }
+
+            if (retention.MaxAge is not null && string.IsNullOrWhiteSpace(retention.ExportFolder))
+            {
+                errors.Add($"{SectionName}:Retention:MaxAge is set but {SectionName}:Retention:ExportFolder is not: pruned records must be exported first.");
+            }
+
+            if (retention.MaxAge is null && !string.IsNullOrWhiteSpace(retention.ExportFolder))
+            {
+                errors.Add($"{SectionName}:Retention:ExportFolder is set but {SectionName}:Retention:MaxAge is not: set the age past which records are exported and pruned.");
+            }
+
+            if (retention.Interval <= TimeSpan.Zero)
+            {
+                errors.Add($"{SectionName}:Retention:Interval must be a positive time span, such as 01:00:00.");
+            }
+
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }
@@ -149,6 +194,60 @@ public static class SqliteAiComplianceBuilderExtensions
             {
                 options.Durability = durability;
             }
+
+            var retention = section.GetSection(RetentionKey);
+            if (TryParseSpan(retention[nameof(SqliteRetentionOptions.MaxAge)], out var maxAge))
+            {
+                options.Retention.MaxAge = maxAge;
+            }
+
+            if (retention[nameof(SqliteRetentionOptions.ExportFolder)] is { Length: > 0 } folder)
+            {
+                options.Retention.ExportFolder = folder;
+            }
+
+            if (TryParseSpan(retention[nameof(SqliteRetentionOptions.Interval)], out var interval))
+            {
+                options.Retention.Interval = interval;
+            }
+        }
+
+        private static bool TryParseSpan(string? text, out TimeSpan value)
+        {
+            value = default;
+            return text is { Length: > 0 } && TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out value);
+        }
+
+        private void ValidateRetention(IConfigurationSection retention, List<string> errors)
+        {
+            if (retention.Value is not null)
+            {
+                errors.Add($"{Prefix}:{retention.Key} is a section (MaxAge, ExportFolder, Interval), not a value.");
+            }
+
+            foreach (var child in retention.GetChildren())
+            {
+                var key = $"{Prefix}:{retention.Key}:{child.Key}";
+                if (child.Key.Equals(nameof(SqliteRetentionOptions.MaxAge), StringComparison.OrdinalIgnoreCase)
+                    || child.Key.Equals(nameof(SqliteRetentionOptions.Interval), StringComparison.OrdinalIgnoreCase))
+                {
+                    if (!TryParseSpan(child.Value, out var span) || span <= TimeSpan.Zero)
+                    {
+                        errors.Add($"{key} must be a positive time span, such as 30.00:00:00 (days.hours:minutes:seconds).");
+                    }
+                }
+                else if (child.Key.Equals(nameof(SqliteRetentionOptions.ExportFolder), StringComparison.OrdinalIgnoreCase))
+                {
+                    if (child.Value is not { Length: > 0 } || child.GetChildren().Any())
+                    {
+                        errors.Add($"{key} takes a folder path.");
+                    }
+                }
+                else
+                {
+                    errors.Add($"{key} is not a known key: use MaxAge, ExportFolder or Interval.");
+                }
+            }
         }
 
         public ValidateOptionsResult Validate(string? name, SqliteStoreOptions options)
@@ -170,9 +269,13 @@ public static class SqliteAiComplianceBuilderExtensions
                         errors.Add($"{Prefix}:{child.Key} takes a file path, not a section.");
                     }
                 }
+                else if (child.Key.Equals(RetentionKey, StringComparison.OrdinalIgnoreCase))
+                {
+                    ValidateRetention(child, errors);
+                }
                 else
                 {
-                    errors.Add($"{Prefix}:{child.Key} is not a known key: use Path or Durability.");
+                    errors.Add($"{Prefix}:{child.Key} is not a known key: use Path, Durability or Retention.");
                 }
             }
 

@@ -94,6 +94,10 @@ public class SqliteAiComplianceBuilderExtensionsTests
     [TestCase("AiComplianceSqlite:Durability", "1", "AiComplianceSqlite:Durability", TestName = "HostStart_DurabilityAsANumber_FailsNamingIt")]
     [TestCase("AiComplianceSqlite:Durability", "Disk", "AiComplianceSqlite:Durability", TestName = "HostStart_UnknownDurability_FailsNamingIt")]
     [TestCase("AiCompliance:Audit:FilePath", "audit.jsonl", "AiCompliance:Audit:FilePath", TestName = "HostStart_SqliteAndAJsonLinesFileBoth_FailsNamingTheFilePath")]
+    [TestCase("AiComplianceSqlite:Retention:MaxAgeDays", "30", "AiComplianceSqlite:Retention:MaxAgeDays", TestName = "HostStart_UnknownRetentionKey_FailsNamingIt")]
+    [TestCase("AiComplianceSqlite:Retention:MaxAge", "thirty days", "AiComplianceSqlite:Retention:MaxAge", TestName = "HostStart_RetentionMaxAgeNotATimeSpan_FailsNamingIt")]
+    [TestCase("AiComplianceSqlite:Retention:MaxAge", "30.00:00:00", "AiComplianceSqlite:Retention:ExportFolder", TestName = "HostStart_RetentionMaxAgeWithoutAnExportFolder_FailsNamingTheFolderKey")]
+    [TestCase("AiComplianceSqlite:Retention:ExportFolder", "exports", "AiComplianceSqlite:Retention:MaxAge", TestName = "HostStart_RetentionExportFolderWithoutAMaxAge_FailsNamingTheAgeKey")]
     public async Task HostStart_InvalidSqliteSetting_FailsNamingTheKey(string key, string value, string expected)
     {
         var builder = Builder((key, value), ("AiComplianceSqlite:Path", Db));
@@ -104,6 +108,26 @@ public class SqliteAiComplianceBuilderExtensionsTests
 
         var ex = (await FluentActions.Awaiting(() => host.StartAsync()).Should().ThrowAsync<OptionsValidationException>()).Which;
         ex.Message.Should().Contain(expected);
+    }
+
+    [Test]
+    public void UseSqliteFromConfiguration_RetentionConfigured_RegistersTheRetentionJobOnlyThen()
+    {
+        var without = Builder(("AiComplianceSqlite:Path", Db));
+        without.Services.AddAiCompliance(without.Configuration.GetSection("AiCompliance"))
+            .UseSqlite(without.Configuration.GetSection(SqliteAiComplianceBuilderExtensions.SectionName));
+
+        var with = Builder(("AiComplianceSqlite:Path", Db), ("AiComplianceSqlite:Retention:MaxAge", "30.00:00:00"),
+            ("AiComplianceSqlite:Retention:ExportFolder", _temp.File("exports")), ("AiComplianceSqlite:Retention:Interval", "06:00:00"));
+        with.Services.AddAiCompliance(with.Configuration.GetSection("AiCompliance"))
+            .UseSqlite(with.Configuration.GetSection(SqliteAiComplianceBuilderExtensions.SectionName));
+        using var host = with.Build();
+        host.Services.GetServices<IHostedService>().OfType<SqliteAuditRetentionService>().Should().ContainSingle();
+        var retention = host.Services.GetRequiredService<IOptions<SqliteStoreOptions>>().Value.Retention;
+        retention.Should().BeEquivalentTo(new SqliteRetentionOptions { MaxAge = TimeSpan.FromDays(30), ExportFolder = _temp.File("exports"), Interval = TimeSpan.FromHours(6) });
+
+        using var none = without.Build();
+        none.Services.GetServices<IHostedService>().OfType<SqliteAuditRetentionService>().Should().BeEmpty("no MaxAge, no job");
     }
 
     [TestCase(true, TestName = "UseSqlite_SectionWithoutAPath_StoresInAicomplianceDbUnderTheContentRoot")]
