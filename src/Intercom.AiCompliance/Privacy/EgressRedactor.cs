@@ -288,18 +288,55 @@ internal sealed class EgressRedactor
         return -1;
     }
 
-    /// <summary>Puts the placeholders back in a whole Output; the same instance when nothing changed.</summary>
+    /// <summary>
+    /// Puts the placeholders back in a whole Output; the same instance when nothing changed. The provider's objects are
+    /// never changed: what holds a restored value is a copy, so a client that hands out one response instance twice (a
+    /// cache in front of a deployment, a fake) never keeps one request's personal data for the next.
+    /// </summary>
     public AiOutput Restore(AiOutput output)
     {
         switch (output)
         {
             case ChatOutput chat:
-                foreach (var message in chat.Response.Messages)
+                var response = chat.Response;
+                List<ChatMessage>? messages = null;
+                for (var i = 0; i < response.Messages.Count; i++)
                 {
-                    RestoreContents(message.Contents);
+                    var message = response.Messages[i];
+                    var contents = RestoredCopy(message.Contents, texts: true);
+                    if (contents is null)
+                    {
+                        messages?.Add(message);
+                        continue;
+                    }
+
+                    messages ??= [.. response.Messages.Take(i)];
+                    messages.Add(new ChatMessage(message.Role, contents)
+                    {
+                        AuthorName = message.AuthorName,
+                        MessageId = message.MessageId,
+                        CreatedAt = message.CreatedAt,
+                        AdditionalProperties = message.AdditionalProperties,
+                        RawRepresentation = message.RawRepresentation,
+                    });
                 }
 
-                return chat;
+                return messages is null
+                    ? chat
+                    : chat with
+                    {
+                        Response = new ChatResponse(messages)
+                        {
+                            ResponseId = response.ResponseId,
+                            ConversationId = response.ConversationId,
+                            ModelId = response.ModelId,
+                            CreatedAt = response.CreatedAt,
+                            FinishReason = response.FinishReason,
+                            Usage = response.Usage,
+                            AdditionalProperties = response.AdditionalProperties,
+                            RawRepresentation = response.RawRepresentation,
+                        },
+                    };
             case TranscriptOutput transcript:
                 var text = Restore(transcript.Text);
                 return Same(text, transcript.Text) ? transcript : transcript with { Text = text };
@@ -308,33 +345,76 @@ internal sealed class EgressRedactor
         }
     }
 
-    /// <summary>Puts the placeholders back in the non-text parts of an Output (tool-call arguments, tool results), in place.</summary>
+    /// <summary>
+    /// Puts the placeholders back in the parts of one streamed update: each part that changes is replaced in the update's
+    /// list by a restored copy (the part objects themselves are never changed).
+    /// </summary>
     internal void RestoreContents(IList<AIContent> contents, bool texts = true)
     {
         for (var i = 0; i < contents.Count; i++)
         {
-            switch (contents[i])
+            if (RestoredCopy(contents[i], texts) is { } copy)
             {
-                case TextContent t when texts:
-                    t.Text = Restore(t.Text);
-                    break;
-                case TextReasoningContent r when texts:
-                    r.Text = Restore(r.Text);
-                    break;
-                case FunctionCallContent { Arguments: { } args }:
-                    foreach (var key in args.Keys.ToArray())
-                    {
-                        if (Transform(args[key], Restore, false, out var restored))
-                        {
-                            args[key] = restored;
-                        }
-                    }
-
-                    break;
-                case FunctionResultContent result when Transform(result.Result, Restore, false, out var value):
-                    result.Result = value;
-                    break;
+                contents[i] = copy;
             }
+        }
+    }
+
+    /// <summary>A new list with restored copies of the parts that change; <see langword="null"/> when none does.</summary>
+    private List<AIContent>? RestoredCopy(IList<AIContent> contents, bool texts)
+    {
+        List<AIContent>? copy = null;
+        for (var i = 0; i < contents.Count; i++)
+        {
+            var restored = RestoredCopy(contents[i], texts);
+            if (restored is not null)
+            {
+                copy ??= [.. contents.Take(i)];
+            }
+
+            copy?.Add(restored ?? contents[i]);
+        }
+
+        return copy;
+    }
+
+    /// <summary>A restored copy of one part (text, reasoning, tool call, tool result); <see langword="null"/> when it does not change.</summary>
+    private AIContent? RestoredCopy(AIContent content, bool texts)
+    {
+        switch (content)
+        {
+            case TextContent t when texts:
+                var text = Restore(t.Text);
+                return Same(text, t.Text) ? null : new TextContent(text) { AdditionalProperties = t.AdditionalProperties, Annotations = t.Annotations };
+            case TextReasoningContent r when texts:
+                var reasoning = Restore(r.Text);
+                return Same(reasoning, r.Text) ? null : new TextReasoningContent(reasoning) { AdditionalProperties = r.AdditionalProperties, Annotations = r.Annotations };
+            case FunctionCallContent { Arguments: { } args } call:
+                Dictionary<string, object?>? restoredArgs = null;
+                foreach (var (key, value) in args)
+                {
+                    if (Transform(value, Restore, false, out var restored))
+                    {
+                        (restoredArgs ??= new Dictionary<string, object?>(args, StringComparer.Ordinal))[key] = restored;
+                    }
+                }
+
+                return restoredArgs is null ? null : new FunctionCallContent(call.CallId, call.Name, restoredArgs)
+                {
+                    AdditionalProperties = call.AdditionalProperties,
+                    Annotations = call.Annotations,
+                    Exception = call.Exception,
+                    InformationalOnly = call.InformationalOnly,
+                };
+            case FunctionResultContent result when Transform(result.Result, Restore, false, out var value):
+                return new FunctionResultContent(result.CallId, value)
+                {
+                    AdditionalProperties = result.AdditionalProperties,
+                    Annotations = result.Annotations,
+                    Exception = result.Exception,
+                };
+            default:
+                return null;
         }
     }
 
@@ -488,7 +568,12 @@ internal sealed class StreamRestorer(EgressRedactor redactor)
         {
             if (contents[i] is TextContent t)
             {
-                t.Text = Next(t.Text);
+                // A copy, never the provider's part changed in place (see EgressRedactor.Restore).
+                var text = Next(t.Text);
+                if (!string.Equals(text, t.Text, StringComparison.Ordinal))
+                {
+                    contents[i] = new TextContent(text) { AdditionalProperties = t.AdditionalProperties, Annotations = t.Annotations };
+                }
             }
         }
 

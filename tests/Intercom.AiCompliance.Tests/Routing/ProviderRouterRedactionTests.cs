@@ -118,6 +118,30 @@ public class ProviderRouterRedactionTests
 
     [Test]
     [CancelAfter(20_000)]
+    public async Task SendAsync_ClientHandsOutOneResponseInstanceTwice_EachCallerGetsOnlyItsOwnValues(CancellationToken ct)
+    {
+        // A cache in front of a deployment, or a fake, may return the same response object to two requests: restoring
+        // must copy, or the second caller would read the first caller's e-mail address.
+        await using var s = new Setup(RedactionPolicy.RedactAndRestore);
+        var shared = new ChatResponse(new ChatMessage(ChatRole.Assistant,
+        [
+            new TextContent("Replying to [EMAIL_1]."),
+            new FunctionCallContent("c1", "send_mail", new Dictionary<string, object?> { ["to"] = "[EMAIL_1]" }),
+        ]));
+        s.Client.Answer = () => shared;
+
+        var first = await s.Router.SendAsync(Chat(new ChatMessage(ChatRole.User, "I am ada@example.com")), ct);
+        var second = await s.Router.SendAsync(Chat(new ChatMessage(ChatRole.User, "I am bob@example.org")), ct);
+
+        ((ChatOutput)first.Output).Response.Text.Should().Be("Replying to ada@example.com.");
+        ((ChatOutput)second.Output).Response.Text.Should().Be("Replying to bob@example.org.");
+        ((FunctionCallContent)((ChatOutput)second.Output).Response.Messages[0].Contents[1]).Arguments!["to"].Should().Be("bob@example.org");
+        shared.Text.Should().Be("Replying to [EMAIL_1].", "the provider's own object is never changed");
+        ((FunctionCallContent)shared.Messages[0].Contents[1]).Arguments!["to"].Should().Be("[EMAIL_1]");
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
     public async Task SendAsync_Redact_RecordHasPolicyAndCountsNeverValues(CancellationToken ct)
     {
         await using var s = new Setup(RedactionPolicy.Redact);
