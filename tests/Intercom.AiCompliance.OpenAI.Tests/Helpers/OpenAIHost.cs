@@ -37,7 +37,7 @@ public sealed class OpenAIHost : ProviderTestHost
             (p + "ProcessingRegions:0", region),
             (p + "SubprocessorLists:0", "global"),
             (p + "Endpoint", endpoint),
-            .. AttestedQuality(p, "OPENAI", resolution),
+            .. AttestedQuality(p, "OPENAI-ZDR", "OPENAI-NT", resolution),
         ];
     }
 

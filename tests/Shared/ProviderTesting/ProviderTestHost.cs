@@ -47,15 +47,16 @@ public abstract class ProviderTestHost : IAsyncDisposable
 
     /// <summary>
     /// The catalogue rows every deployment shares after its provider specifics: zero data retention and no training
-    /// attested under <paramref name="reference"/>, and its quality figures.
+    /// attested (under <paramref name="zeroRetentionReference"/> and <paramref name="noTrainingReference"/>), and its quality figures.
     /// </summary>
-    public static IEnumerable<(string, string?)> AttestedQuality(string prefix, string reference, double resolution, string hallucination = "0.05", string latencyMs = "800") =>
+    public static IEnumerable<(string, string?)> AttestedQuality(string prefix, string zeroRetentionReference, string noTrainingReference, double resolution,
+        string hallucination = "0.05", string latencyMs = "800") =>
     [
         (prefix + "Attestations:0:Kind", "ZeroDataRetention"),
-        (prefix + "Attestations:0:Reference", reference + "-ZDR"),
+        (prefix + "Attestations:0:Reference", zeroRetentionReference),
         (prefix + "Attestations:0:EffectiveFrom", "2025-01-01T00:00:00Z"),
         (prefix + "Attestations:1:Kind", "NoTraining"),
-        (prefix + "Attestations:1:Reference", reference + "-NT"),
+        (prefix + "Attestations:1:Reference", noTrainingReference),
         (prefix + "Attestations:1:EffectiveFrom", "2025-01-01T00:00:00Z"),
         (prefix + "Quality:ResolutionRate", resolution.ToString(CultureInfo.InvariantCulture)),
         (prefix + "Quality:HallucinationRate", hallucination),
