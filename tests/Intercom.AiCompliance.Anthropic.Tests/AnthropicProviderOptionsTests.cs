@@ -1,7 +1,4 @@
 using Intercom.AiCompliance.Tests.Helpers;
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Intercom.AiCompliance.Anthropic.Tests.Helpers;
 using Intercom.AiCompliance.Routing;
@@ -38,20 +35,9 @@ public class AnthropicProviderOptionsTests
             _ => FakeAnthropicServer.Error(401, "authentication_error", echo),
         });
         var logs = new CapturingLoggerProvider();
-        var activities = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-        var measurements = new ConcurrentQueue<string>();
-        using var meters = new MeterListener { InstrumentPublished = (i, l) => l.EnableMeasurementEvents(i) };
-        meters.SetMeasurementEventCallback<long>((i, v, tags, _) => measurements.Enqueue(i.Name + " " + string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
-        meters.SetMeasurementEventCallback<double>((i, v, tags, _) => measurements.Enqueue(i.Name + " " + string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
-        meters.SetMeasurementEventCallback<int>((i, v, tags, _) => measurements.Enqueue(i.Name + " " + string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
-        meters.Start();
+        using var scan = new SecretScan(metrics: true);
+        var activities = scan.Activities;
+        var measurements = scan.Measurements;
         await using var host = new AnthropicHost(server, logs: logs);
         var failures = new List<Exception>();
 
@@ -69,7 +55,7 @@ public class AnthropicProviderOptionsTests
         }
 
         failures.Add((await FluentActions.Awaiting(() => host.Router.SendAsync(AnthropicHost.Chat(), ct)).Should().ThrowAsync<AiRoutingException>()).Which);
-        meters.RecordObservableInstruments();
+        scan.RecordObservableInstruments();
 
         server.Requests.Should().HaveCount(5);
         server.Requests.Should().OnlyContain(r => r.Authorization == "Bearer " + AnthropicHost.ApiKey, "the key does reach the provider");
@@ -91,34 +77,5 @@ public class AnthropicProviderOptionsTests
         measurements.Should().NotContain(m => m.Contains(fragment, StringComparison.Ordinal));
         host.Sink.Outcomes().Should().HaveCount(4);
         JsonSerializer.Serialize(host.Sink.Records).Should().NotContain(fragment);
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull
-            {
-                lines.Enqueue($"{category} scope {state}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(";", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
-                lines.Enqueue($"{logLevel} {category} {formatter(state, exception)} {structured} {exception}");
-            }
-        }
     }
 }

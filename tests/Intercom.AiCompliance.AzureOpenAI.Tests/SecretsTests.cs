@@ -1,7 +1,4 @@
 using Intercom.AiCompliance.Tests.Helpers;
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Intercom.AiCompliance.AzureOpenAI.Tests.Helpers;
 using Intercom.AiCompliance.Routing;
@@ -34,19 +31,9 @@ public class SecretsTests
                 ? FakeAzureOpenAIServer.Completion("deployment-b")
                 : FakeAzureOpenAIServer.Error(401, "401", echo));
         var logs = new CapturingLoggerProvider();
-        var activities = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-        var measurements = new ConcurrentQueue<string>();
-        using var meters = new MeterListener { InstrumentPublished = (i, l) => l.EnableMeasurementEvents(i) };
-        meters.SetMeasurementEventCallback<long>((i, _, tags, _) => measurements.Enqueue(i.Name + " " + string.Join(";", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
-        meters.SetMeasurementEventCallback<double>((i, _, tags, _) => measurements.Enqueue(i.Name + " " + string.Join(";", tags.ToArray().Select(t => $"{t.Key}={t.Value}"))));
-        meters.Start();
+        using var scan = new SecretScan(metrics: true);
+        var activities = scan.Activities;
+        var measurements = scan.Measurements;
         await using var host = new AzureOpenAIHost(server, logs: logs);
 
         await host.Router.SendAsync(AzureOpenAIHost.Chat(), ct);
@@ -61,46 +48,12 @@ public class SecretsTests
         logs.Lines.Should().NotContain(l => l.Contains(fragment, StringComparison.Ordinal));
         failure.Which.ToString().Should().NotContain(fragment);
         activities.Should().NotBeEmpty();
-        foreach (var activity in activities)
-        {
-            activity.DisplayName.Should().NotContain(fragment);
-            activity.TagObjects.Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(fragment, StringComparison.Ordinal));
-            activity.Events.SelectMany(e => e.Tags).Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(fragment, StringComparison.Ordinal));
-        }
+        SecretScan.ActivitiesShouldNotContain(activities, fragment);
 
         measurements.Should().Contain(m => m.StartsWith("aicompliance.quarantines", StringComparison.Ordinal));
         measurements.Should().NotContain(m => m.Contains(fragment, StringComparison.Ordinal));
         host.Sink.Outcomes().Should().HaveCount(4, "three requests and one quarantine");
         JsonSerializer.Serialize(host.Sink.Records).Should().NotContain(fragment);
         new AzureOpenAIProviderOptions { ApiKey = AzureOpenAIHost.ApiKey }.ToString().Should().NotContain(fragment);
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull
-            {
-                lines.Enqueue($"{category} scope {state}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(";", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
-                lines.Enqueue($"{logLevel} {category} {formatter(state, exception)} {structured} {exception}");
-            }
-        }
     }
 }

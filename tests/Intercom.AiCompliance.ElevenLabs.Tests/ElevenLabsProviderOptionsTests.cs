@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json;
 using Intercom.AiCompliance.ElevenLabs.Tests.Helpers;
 using Intercom.AiCompliance.Routing;
@@ -33,14 +31,8 @@ public class ElevenLabsProviderOptionsTests
             _ => ElevenLabsReplies.Error(401, "invalid_api_key", echo),
         });
         var logs = new CapturingLoggerProvider();
-        var activities = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var scan = new SecretScan();
+        var activities = scan.Activities;
         await using var host = new ElevenLabsHost(server, logs: logs);
 
         await host.Router.SendAsync(ElevenLabsHost.Speech(), ct);
@@ -54,12 +46,7 @@ public class ElevenLabsProviderOptionsTests
         var fragment = ElevenLabsHost.ApiKey[10..];
         logs.Lines.Should().NotContain(l => l.Contains(fragment, StringComparison.Ordinal));
         failure.Which.ToString().Should().NotContain(fragment);
-        foreach (var a in activities)
-        {
-            a.DisplayName.Should().NotContain(fragment);
-            a.TagObjects.Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(fragment, StringComparison.Ordinal));
-            a.Events.SelectMany(e => e.Tags).Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(fragment, StringComparison.Ordinal));
-        }
+        SecretScan.ActivitiesShouldNotContain(activities, fragment);
 
         host.Sink.Outcomes().Should().HaveCount(3);
         JsonSerializer.Serialize(host.Sink.Records).Should().NotContain(fragment);

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json;
 using Intercom.AiCompliance.OpenAI.Tests.Helpers;
 using Intercom.AiCompliance.Tests.Helpers;
@@ -34,14 +32,8 @@ public class OpenAIProviderOptionsTests
             _ => FakeOpenAIServer.Error(401, "invalid_request_error", "invalid_api_key", echo),
         });
         var logs = new CapturingLoggerProvider();
-        var activities = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var scan = new SecretScan();
+        var activities = scan.Activities;
         await using var host = new OpenAIHost(server, logs: logs);
 
         await host.Router.SendAsync(OpenAIHost.Chat(), ct);
@@ -55,43 +47,9 @@ public class OpenAIProviderOptionsTests
         logs.Lines.Should().NotContain(l => l.Contains(fragment, StringComparison.Ordinal));
         failure.Which.ToString().Should().NotContain(fragment);
         activities.Should().NotBeEmpty();
-        foreach (var a in activities)
-        {
-            a.DisplayName.Should().NotContain(fragment);
-            a.TagObjects.Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(fragment, StringComparison.Ordinal));
-            a.Events.SelectMany(e => e.Tags).Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(fragment, StringComparison.Ordinal));
-        }
+        SecretScan.ActivitiesShouldNotContain(activities, fragment);
 
         host.Sink.Outcomes().Should().HaveCount(3, "one outcome record per call (the write-ahead intents are checked for the key too, below)");
         JsonSerializer.Serialize(host.Sink.Records).Should().NotContain(fragment);
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull
-            {
-                lines.Enqueue($"{category} scope {state}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(";", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
-                lines.Enqueue($"{logLevel} {category} {formatter(state, exception)} {structured} {exception}");
-            }
-        }
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json;
 using Intercom.AiCompliance.Providers;
 using Intercom.AiCompliance.Routing;
@@ -50,14 +48,8 @@ public class VertexProviderOptionsTests
             _ => VertexReplies.Error(401, "UNAUTHENTICATED", echo),
         });
         var logs = new CapturingLoggerProvider();
-        var activities = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = _ => true,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var scan = new SecretScan();
+        var activities = scan.Activities;
         await using var host = new VertexHost(server, logs: logs);
 
         await host.Router.SendAsync(VertexHost.Chat(), ct);
@@ -69,12 +61,7 @@ public class VertexProviderOptionsTests
         logs.Lines.Should().Contain(l => l.Contains("Authorization", StringComparison.Ordinal), "the header is logged at Trace, with its value redacted");
         logs.Lines.Should().NotContain(l => l.Contains(FakeTokenSource.Prefix, StringComparison.Ordinal));
         failure.Which.ToString().Should().NotContain(FakeTokenSource.Prefix);
-        foreach (var a in activities)
-        {
-            a.DisplayName.Should().NotContain(FakeTokenSource.Prefix);
-            a.TagObjects.Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(FakeTokenSource.Prefix, StringComparison.Ordinal));
-            a.Events.SelectMany(e => e.Tags).Should().NotContain(t => (t.Value != null ? t.Value.ToString() : "")!.Contains(FakeTokenSource.Prefix, StringComparison.Ordinal));
-        }
+        SecretScan.ActivitiesShouldNotContain(activities, FakeTokenSource.Prefix);
 
         host.Sink.Outcomes().Should().HaveCount(3);
         JsonSerializer.Serialize(host.Sink.Records).Should().NotContain(FakeTokenSource.Prefix);

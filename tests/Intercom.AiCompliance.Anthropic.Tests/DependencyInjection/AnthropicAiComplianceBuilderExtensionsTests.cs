@@ -352,19 +352,4 @@ public class AnthropicAiComplianceBuilderExtensionsTests
     [TestCase("http://127.0.0.1:5000/a", "http://127.0.0.1:5000/a")]
     public void BaseUrlOf_CatalogueEndpoint_IsTheSdksBaseAddress(string endpoint, string expected) =>
         AnthropicDeploymentClientFactory.BaseUrlOf(new ProviderDeployment { Id = "x", Endpoint = endpoint }).Should().Be(expected);
-
-    private sealed class RecordingHandler : DelegatingHandler
-    {
-        public List<string> Paths { get; } = [];
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            lock (Paths)
-            {
-                Paths.Add(request.RequestUri!.AbsolutePath);
-            }
-
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Tests.Helpers;
 using Microsoft.Extensions.Configuration;
@@ -11,64 +10,29 @@ namespace Intercom.AiCompliance.Anthropic.Tests.Helpers;
 /// A host configured the way a user would: Anthropic deployments "a" (preferred) and "b" in the catalogue, both pointing
 /// at the loopback fake (under /a and /b), served by <c>AddAnthropicClients</c>, an in-memory audit sink and a fake clock.
 /// </summary>
-public sealed class AnthropicHost : IAsyncDisposable
+public sealed class AnthropicHost : ProviderTestHost
 {
     public const string ApiKey = "sk-ant-api03-Secret0123456789abcdefKEY";
-
-    private readonly ServiceProvider _provider;
 
     public AnthropicHost(FakeAnthropicServer server, int maxRetryAttempts = 0, ILoggerProvider? logs = null, Action<AnthropicProviderOptions>? configure = null,
         string workspaceRegion = "US", IEnumerable<(string, string?)>? anthropicSection = null, Action<IServiceCollection>? host = null)
     {
-        var settings = new List<(string, string?)>
-        {
-            ("AiCompliance:Catalog:AllowLoopbackEndpoints", "true"),
-            ("AiCompliance:Router:Retry:MaxRetryAttempts", maxRetryAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("AiCompliance:Router:Retry:BaseDelay", "00:00:00"),
-            ("AiCompliance:Router:Retry:UseJitter", "false"),
-            ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
-            ("AiCompliance:Workspaces:0:HostingRegion", workspaceRegion),
-            ("AiCompliance:Workspaces:0:ContractType", "Standard"),
-            ("AiCompliance:Workspaces:0:HandlesHealthData", "false"),
-        };
+        var settings = CoreSettings(maxRetryAttempts, "ws-1", workspaceRegion);
         settings.AddRange(Deployment(0, "a", server.BaseAddress + "/a", 0.9));
         settings.AddRange(Deployment(1, "b", server.BaseAddress + "/b", 0.5));
         settings.AddRange(anthropicSection ?? []);
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))).Build();
-
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
-        services.AddLogging(l =>
+        Build(settings, logs, (builder, configuration) =>
         {
-            l.SetMinimumLevel(LogLevel.Trace);
-            if (logs is not null)
+            if (anthropicSection is not null)
             {
-                l.AddProvider(logs);
+                builder.AddAnthropicClients(configuration.GetSection("AiComplianceAnthropic"), configure);
             }
-        });
-        var builder = services.AddAiCompliance(configuration.GetSection("AiCompliance")).UseAuditSink(Sink);
-        if (anthropicSection is not null)
-        {
-            builder.AddAnthropicClients(configuration.GetSection("AiComplianceAnthropic"), configure);
-        }
-        else
-        {
-            builder.AddAnthropicClients(configure ?? (o => o.ApiKey = ApiKey));
-        }
-
-        host?.Invoke(services);
-        _provider = services.BuildServiceProvider();
-        Router = _provider.GetRequiredService<IProviderRouter>();
+            else
+            {
+                builder.AddAnthropicClients(configure ?? (o => o.ApiKey = ApiKey));
+            }
+        }, host: host);
     }
-
-    public FakeTimeProvider Clock { get; } = new();
-
-    public InMemoryAuditSink Sink { get; } = new();
-
-    public IProviderRouter Router { get; }
-
-    public IServiceProvider Services => _provider;
 
     public static ComplianceContext Context { get; } = new()
     {
@@ -90,25 +54,10 @@ public sealed class AnthropicHost : IAsyncDisposable
             (p + "ProcessingRegions:0", region),
             (p + "SubprocessorLists:0", "global"),
             (p + "Endpoint", endpoint),
-            (p + "Attestations:0:Kind", "ZeroDataRetention"),
-            (p + "Attestations:0:Reference", "ANTHROPIC-ZDR"),
-            (p + "Attestations:0:EffectiveFrom", "2025-01-01T00:00:00Z"),
-            (p + "Attestations:1:Kind", "NoTraining"),
-            (p + "Attestations:1:Reference", "ANTHROPIC-NT"),
-            (p + "Attestations:1:EffectiveFrom", "2025-01-01T00:00:00Z"),
-            (p + "Quality:ResolutionRate", resolution.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            (p + "Quality:HallucinationRate", "0.05"),
-            (p + "Quality:LatencyMs", "800"),
+            .. AttestedQuality(p, "ANTHROPIC-ZDR", "ANTHROPIC-NT", resolution),
         ];
     }
 
-    public static AiRequest Chat(Microsoft.Extensions.AI.ChatOptions? options = null, params Microsoft.Extensions.AI.ChatMessage[] messages) => new()
-    {
-        WorkspaceId = "ws-1",
-        Product = Intercom.AiCompliance.Workspaces.AiProduct.FinAiAgent,
-        Purpose = Intercom.AiCompliance.Workspaces.Purpose.AnsweringEndUser,
-        Payload = new ChatPayload(messages.Length > 0 ? messages : [new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, "How do I reset my password?")], options),
-    };
-
-    public async ValueTask DisposeAsync() => await _provider.DisposeAsync();
+    public static AiRequest Chat(Microsoft.Extensions.AI.ChatOptions? options = null, params Microsoft.Extensions.AI.ChatMessage[] messages) =>
+        ChatRequest("ws-1", messages.Length > 0 ? messages : UserSays("How do I reset my password?"), options);
 }

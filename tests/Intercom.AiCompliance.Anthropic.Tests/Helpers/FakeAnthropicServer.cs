@@ -1,14 +1,7 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Intercom.AiCompliance.Tests.Helpers;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Intercom.AiCompliance.Anthropic.Tests.Helpers;
 
@@ -27,58 +20,27 @@ public sealed record Reply(int Status, string Body, string ContentType = "applic
 /// real host): it records every request the SDK sends and answers with what the test scripts, in Anthropic's documented
 /// shapes (https://docs.anthropic.com/en/api/messages, /en/api/messages-streaming, /en/api/errors).
 /// </summary>
-public sealed class FakeAnthropicServer : IAsyncDisposable
+public sealed class FakeAnthropicServer : LoopbackFake<WireRequest>
 {
-    private readonly WebApplication _app;
-
-    private FakeAnthropicServer(WebApplication app, string baseAddress)
+    private FakeAnthropicServer()
     {
-        _app = app;
-        BaseAddress = baseAddress;
     }
-
-    /// <summary>The server's address, such as <c>http://127.0.0.1:41234</c>.</summary>
-    public string BaseAddress { get; }
-
-    /// <summary>Every request received, in order.</summary>
-    public ConcurrentQueue<WireRequest> Requests { get; } = new();
 
     public static async Task<FakeAnthropicServer> StartAsync(Func<WireRequest, Reply> respond)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        FakeAnthropicServer? server = null;
-        app.Run(async context =>
-        {
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync(context.RequestAborted);
-            static string? Header(HttpContext c, string name) => c.Request.Headers[name].ToString() is { Length: > 0 } v ? v : null;
-            var request = new WireRequest(context.Request.Method, context.Request.Path.Value ?? "", Header(context, "x-api-key"), Header(context, "Authorization"),
-                Header(context, "anthropic-version"), context.Request.ContentType, body);
-            server!.Requests.Enqueue(request);
-            var reply = respond(request);
-            context.Response.StatusCode = reply.Status;
-            context.Response.ContentType = reply.ContentType;
-            foreach (var (k, v) in reply.Headers ?? new Dictionary<string, string>())
+        var server = new FakeAnthropicServer();
+        await server.ListenAsync(
+            async context => new WireRequest(context.Request.Method, context.Request.Path.Value ?? "", LoopbackWire.Header(context, "x-api-key"),
+                LoopbackWire.Header(context, "Authorization"), LoopbackWire.Header(context, "anthropic-version"), context.Request.ContentType,
+                await LoopbackWire.ReadTextAsync(context)),
+            async (request, context) =>
             {
-                context.Response.Headers[k] = v;
-            }
-
-            context.Response.Headers["request-id"] = "req_fake_" + server.Requests.Count;
-            await context.Response.WriteAsync(reply.Body, context.RequestAborted);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new FakeAnthropicServer(app, address.TrimEnd('/'));
+                var reply = respond(request);
+                LoopbackWire.WriteHead(context, reply.Status, reply.ContentType, reply.Headers);
+                context.Response.Headers["request-id"] = "req_fake_" + server.Requests.Count;
+                await context.Response.WriteAsync(reply.Body, context.RequestAborted);
+            });
         return server;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     /// <summary>A documented Messages API answer for <paramref name="model"/>, with usage.</summary>

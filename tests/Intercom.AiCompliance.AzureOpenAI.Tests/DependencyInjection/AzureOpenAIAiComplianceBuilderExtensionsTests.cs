@@ -280,21 +280,6 @@ public class AzureOpenAIAiComplianceBuilderExtensionsTests
     public void EndpointOf_ResourceEndpoint_IsAzuresV1Api(string endpoint, string expected) =>
         AzureOpenAIDeploymentClientFactory.EndpointOf(new ProviderDeployment { Id = "x", Endpoint = endpoint }).ToString().TrimEnd('/').Should().Be(expected);
 
-    private sealed class RecordingHandler : DelegatingHandler
-    {
-        public List<string> Paths { get; } = [];
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            lock (Paths)
-            {
-                Paths.Add(request.RequestUri!.AbsolutePath);
-            }
-
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
-
     /// <summary>An Entra ID credential that hands out a fixed token and records the scopes asked for.</summary>
     private sealed class FakeTokenCredential : TokenCredential
     {

@@ -1,16 +1,10 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
+using Intercom.AiCompliance.Tests.Helpers;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Intercom.AiCompliance.AzureOpenAI.Tests.Helpers;
 
@@ -28,61 +22,36 @@ public sealed record Reply(int Status, string Body, string ContentType = "applic
 /// A fake of Azure OpenAI's v1 REST API on Kestrel, bound to 127.0.0.1 on a free port (never a real host): it records every
 /// request the SDK sends and answers with what the test scripts, including the <c>x-ms-region</c> header Azure sets.
 /// </summary>
-public sealed class FakeAzureOpenAIServer : IAsyncDisposable
+public sealed class FakeAzureOpenAIServer : LoopbackFake<WireRequest>
 {
-    private readonly WebApplication _app;
-
-    private FakeAzureOpenAIServer(WebApplication app, string baseAddress, X509Certificate2? certificate)
+    private FakeAzureOpenAIServer(X509Certificate2? certificate)
     {
-        _app = app;
-        BaseAddress = baseAddress;
         Certificate = certificate;
     }
 
     /// <summary>The self-signed certificate of an https fake (Entra ID tokens are only sent over TLS), for clients to pin.</summary>
     public X509Certificate2? Certificate { get; }
 
-    /// <summary>The server's address, such as <c>http://127.0.0.1:41234</c>.</summary>
-    public string BaseAddress { get; }
-
-    /// <summary>Every request received, in order.</summary>
-    public ConcurrentQueue<WireRequest> Requests { get; } = new();
-
     public static async Task<FakeAzureOpenAIServer> StartAsync(Func<WireRequest, Reply> respond, bool https = false)
     {
         var certificate = https ? SelfSigned() : null;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, l =>
-        {
-            if (certificate is not null)
+        var server = new FakeAzureOpenAIServer(certificate);
+        await server.ListenAsync(
+            async context => new WireRequest(context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
+                LoopbackWire.Header(context, "api-key"), LoopbackWire.Header(context, "Authorization"), context.Request.ContentType, await LoopbackWire.ReadTextAsync(context)),
+            async (request, context) =>
             {
-                l.UseHttps(certificate);
-            }
-        }));
-        var app = builder.Build();
-        FakeAzureOpenAIServer? server = null;
-        app.Run(async context =>
-        {
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync(context.RequestAborted);
-            string? Header(string name) => context.Request.Headers[name].ToString() is { Length: > 0 } v ? v : null;
-            var request = new WireRequest(context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
-                Header("api-key"), Header("Authorization"), context.Request.ContentType, body);
-            server!.Requests.Enqueue(request);
-            var reply = respond(request);
-            context.Response.StatusCode = reply.Status;
-            context.Response.ContentType = reply.ContentType;
-            foreach (var (k, v) in reply.Headers ?? new Dictionary<string, string>())
+                var reply = respond(request);
+                LoopbackWire.WriteHead(context, reply.Status, reply.ContentType, reply.Headers);
+                await context.Response.WriteAsync(reply.Body, context.RequestAborted);
+            },
+            l =>
             {
-                context.Response.Headers[k] = v;
-            }
-
-            await context.Response.WriteAsync(reply.Body, context.RequestAborted);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new FakeAzureOpenAIServer(app, address.TrimEnd('/'), certificate);
+                if (certificate is not null)
+                {
+                    l.UseHttps(certificate);
+                }
+            });
         return server;
     }
 
@@ -101,12 +70,6 @@ public sealed class FakeAzureOpenAIServer : IAsyncDisposable
         request.CertificateExtensions.Add(names.Build());
         using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     /// <summary>The headers Azure sets on an answer processed in <paramref name="region"/>.</summary>

@@ -635,21 +635,6 @@ public class BedrockAiComplianceBuilderExtensionsTests
         }
     }
 
-    private sealed class RecordingHandler : DelegatingHandler
-    {
-        public List<string> Paths { get; } = [];
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            lock (Paths)
-            {
-                Paths.Add(request.RequestUri!.AbsolutePath);
-            }
-
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
-
     private sealed class CapturingLoggerProvider(ConcurrentBag<string> sink) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new Logger(sink, categoryName);

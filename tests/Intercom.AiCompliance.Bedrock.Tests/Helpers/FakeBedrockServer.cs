@@ -1,20 +1,13 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal.Auth;
 using Intercom.AiCompliance.Bedrock.EventStream;
 using Intercom.AiCompliance.Bedrock.Signing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Intercom.AiCompliance.Tests.Helpers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Intercom.AiCompliance.Bedrock.Tests.Helpers;
 
@@ -39,52 +32,29 @@ public sealed record Reply(int Status, IReadOnlyList<byte[]> Chunks, string Cont
 /// checks its SigV4 signature by recomputing it from what it received (the raw request target and the signed headers'
 /// values), with the AWS SDK's own signature computation and the secret it knows.
 /// </summary>
-internal sealed class FakeBedrockServer : IAsyncDisposable
+internal sealed class FakeBedrockServer : LoopbackFake<WireRequest>
 {
-    private readonly WebApplication _app;
-
-    private FakeBedrockServer(WebApplication app, string baseAddress)
+    private FakeBedrockServer()
     {
-        _app = app;
-        BaseAddress = baseAddress;
     }
-
-    public string BaseAddress { get; }
-
-    public ConcurrentQueue<WireRequest> Requests { get; } = new();
 
     public static async Task<FakeBedrockServer> StartAsync(Func<WireRequest, Reply> respond, string secretAccessKey = BedrockHost.SecretAccessKey)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        FakeBedrockServer? server = null;
-        app.Run(async context =>
-        {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-            var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-            var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-            var request = new WireRequest(rawTarget, headers, body.ToArray(), Verify(context.Request.Method, rawTarget, headers, body.ToArray(), secretAccessKey));
-            server!.Requests.Enqueue(request);
-            var reply = respond(request);
-            context.Response.StatusCode = reply.Status;
-            context.Response.ContentType = reply.ContentType;
-            foreach (var (k, v) in reply.Headers ?? new Dictionary<string, string>())
+        var server = new FakeBedrockServer();
+        await server.ListenAsync(
+            async context =>
             {
-                context.Response.Headers[k] = v;
-            }
-
-            foreach (var chunk in reply.Chunks)
+                var body = await LoopbackWire.ReadBytesAsync(context);
+                var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+                var headers = LoopbackWire.Headers(context);
+                return new WireRequest(rawTarget, headers, body, Verify(context.Request.Method, rawTarget, headers, body, secretAccessKey));
+            },
+            async (request, context) =>
             {
-                await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
-                await context.Response.Body.FlushAsync(context.RequestAborted);
-            }
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new FakeBedrockServer(app, address.TrimEnd('/'));
+                var reply = respond(request);
+                LoopbackWire.WriteHead(context, reply.Status, reply.ContentType, reply.Headers);
+                await LoopbackWire.WriteChunksAsync(context, reply.Chunks);
+            });
         return server;
     }
 
@@ -112,11 +82,6 @@ internal sealed class FakeBedrockServer : IAsyncDisposable
         return expected.Signature == parts["Signature"];
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 
     /// <summary>A documented Converse answer.</summary>
     public static Reply Converse(string text = "Reset it from Settings.", string stopReason = "end_turn", string? content = null) => Reply.Json(200,

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Catalog;
 using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Tests.Helpers;
@@ -16,66 +15,29 @@ namespace Intercom.AiCompliance.ElevenLabs.Tests.Helpers;
 /// the loopback fake (under /a and /b), served by <c>AddElevenLabsClients</c> bound from an <c>AiComplianceElevenLabs</c>
 /// section, an in-memory audit sink and a fake clock.
 /// </summary>
-public sealed class ElevenLabsHost : IAsyncDisposable
+public sealed class ElevenLabsHost : ProviderTestHost
 {
     public const string ApiKey = "sk_elevenlabs_Secret0123456789abcdefKEY";
     public const string Voice = "21m00Tcm4TlvDq8ikWAM";
-
-    private readonly ServiceProvider _provider;
 
     public ElevenLabsHost(FakeProviderServer server, int maxRetryAttempts = 0, ILoggerProvider? logs = null, string workspaceRegion = "US",
         string deploymentRegion = "US", IEnumerable<(string, string?)>? elevenLabs = null, Action<IServiceCollection>? host = null,
         Action<ElevenLabsProviderOptions>? configure = null)
     {
-        var settings = new List<(string, string?)>
-        {
-            ("AiCompliance:Catalog:AllowLoopbackEndpoints", "true"),
-            ("AiCompliance:Router:Retry:MaxRetryAttempts", maxRetryAttempts.ToString(CultureInfo.InvariantCulture)),
-            ("AiCompliance:Router:Retry:BaseDelay", "00:00:00"),
-            ("AiCompliance:Router:Retry:UseJitter", "false"),
-            ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
-            ("AiCompliance:Workspaces:0:HostingRegion", workspaceRegion),
-            ("AiCompliance:Workspaces:0:ContractType", "Standard"),
-            ("AiCompliance:Workspaces:0:HandlesHealthData", "false"),
-        };
+        var settings = CoreSettings(maxRetryAttempts, "ws-1", workspaceRegion);
         settings.AddRange(Deployment(0, "a", server.BaseAddress + "/a", 0.9, deploymentRegion));
         settings.AddRange(Deployment(1, "b", server.BaseAddress + "/b", 0.5, deploymentRegion));
         settings.AddRange(elevenLabs ?? [("AiComplianceElevenLabs:ApiKey", ApiKey)]);
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))).Build();
-
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
-        services.AddLogging(l =>
-        {
-            l.SetMinimumLevel(LogLevel.Trace);
-            if (logs is not null)
-            {
-                l.AddProvider(logs);
-            }
-        });
-        services.AddAiCompliance(configuration.GetSection("AiCompliance"))
-            .UseAuditSink(Sink)
-            .AddElevenLabsClients(configuration.GetSection(ElevenLabsAiComplianceBuilderExtensions.SectionName), configure);
-        host?.Invoke(services);
-        _provider = services.BuildServiceProvider();
-        Router = _provider.GetRequiredService<IProviderRouter>();
+        Build(settings, logs, (builder, configuration) =>
+            builder.AddElevenLabsClients(configuration.GetSection(ElevenLabsAiComplianceBuilderExtensions.SectionName), configure), host: host);
     }
-
-    public FakeTimeProvider Clock { get; } = new();
-
-    public InMemoryAuditSink Sink { get; } = new();
-
-    public IProviderRouter Router { get; }
-
-    public IServiceProvider Services => _provider;
 
     /// <summary>The catalogue deployment <paramref name="id"/>.</summary>
     public ProviderDeployment DeploymentOf(string id) =>
-        _provider.GetRequiredService<ProviderCatalog>().Deployments.Single(d => d.Id == id);
+        Services.GetRequiredService<ProviderCatalog>().Deployments.Single(d => d.Id == id);
 
     /// <summary>A text-to-speech client of deployment <paramref name="id"/>, built as the router builds it.</summary>
-    public ITextToSpeechClient TextToSpeechClient(string id) => ElevenLabsDeploymentClientFactory.TextToSpeech(_provider, DeploymentOf(id));
+    public ITextToSpeechClient TextToSpeechClient(string id) => ElevenLabsDeploymentClientFactory.TextToSpeech(Services, DeploymentOf(id));
 
     public static IEnumerable<(string, string?)> Deployment(int i, string id, string endpoint, double resolution, string region = "US")
     {
@@ -91,15 +53,7 @@ public sealed class ElevenLabsHost : IAsyncDisposable
             (p + "ProcessingRegions:0", region),
             (p + "SubprocessorLists:0", "global"),
             (p + "Endpoint", endpoint),
-            (p + "Attestations:0:Kind", "ZeroDataRetention"),
-            (p + "Attestations:0:Reference", "ELEVENLABS-ZRM"),
-            (p + "Attestations:0:EffectiveFrom", "2025-01-01T00:00:00Z"),
-            (p + "Attestations:1:Kind", "NoTraining"),
-            (p + "Attestations:1:Reference", "ELEVENLABS-NT"),
-            (p + "Attestations:1:EffectiveFrom", "2025-01-01T00:00:00Z"),
-            (p + "Quality:ResolutionRate", resolution.ToString(CultureInfo.InvariantCulture)),
-            (p + "Quality:HallucinationRate", "0.0"),
-            (p + "Quality:LatencyMs", "300"),
+            .. AttestedQuality(p, "ELEVENLABS-ZRM", "ELEVENLABS-NT", resolution, hallucination: "0.0", latencyMs: "300"),
         ];
     }
 
@@ -118,8 +72,6 @@ public sealed class ElevenLabsHost : IAsyncDisposable
         Purpose = Intercom.AiCompliance.Workspaces.Purpose.AnsweringEndUser,
         Payload = new TranscriptionPayload(audio),
     };
-
-    public async ValueTask DisposeAsync() => await _provider.DisposeAsync();
 }
 
 /// <summary>Documented ElevenLabs answers.</summary>

@@ -262,19 +262,4 @@ public class OpenAIAiComplianceBuilderExtensionsTests
     [TestCase("http://127.0.0.1:5000/a/v1", "http://127.0.0.1:5000/a/v1")]
     public void EndpointOf_CatalogueEndpoint_IsTheSdksBaseAddress(string endpoint, string expected) =>
         OpenAIDeploymentClientFactory.EndpointOf(new ProviderDeployment { Id = "x", Endpoint = endpoint }).ToString().TrimEnd('/').Should().Be(expected);
-
-    private sealed class RecordingHandler : DelegatingHandler
-    {
-        public List<string> Paths { get; } = [];
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            lock (Paths)
-            {
-                Paths.Add(request.RequestUri!.AbsolutePath);
-            }
-
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
 }

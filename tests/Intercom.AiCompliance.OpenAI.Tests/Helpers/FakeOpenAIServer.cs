@@ -1,14 +1,6 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Intercom.AiCompliance.Tests.Helpers;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Intercom.AiCompliance.OpenAI.Tests.Helpers;
 
@@ -26,56 +18,25 @@ public sealed record Reply(int Status, string Body, string ContentType = "applic
 /// A fake of the OpenAI REST API on Kestrel, bound to 127.0.0.1 on a free port (never a real host): it records every
 /// request the SDK sends and answers with what the test scripts.
 /// </summary>
-public sealed class FakeOpenAIServer : IAsyncDisposable
+public sealed class FakeOpenAIServer : LoopbackFake<WireRequest>
 {
-    private readonly WebApplication _app;
-
-    private FakeOpenAIServer(WebApplication app, string baseAddress)
+    private FakeOpenAIServer()
     {
-        _app = app;
-        BaseAddress = baseAddress;
     }
-
-    /// <summary>The server's address, such as <c>http://127.0.0.1:41234</c>.</summary>
-    public string BaseAddress { get; }
-
-    /// <summary>Every request received, in order.</summary>
-    public ConcurrentQueue<WireRequest> Requests { get; } = new();
 
     public static async Task<FakeOpenAIServer> StartAsync(Func<WireRequest, Reply> respond)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        FakeOpenAIServer? server = null;
-        app.Run(async context =>
-        {
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync(context.RequestAborted);
-            var request = new WireRequest(context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
-                context.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, context.Request.ContentType, body);
-            server!.Requests.Enqueue(request);
-            var reply = respond(request);
-            context.Response.StatusCode = reply.Status;
-            context.Response.ContentType = reply.ContentType;
-            foreach (var (k, v) in reply.Headers ?? new Dictionary<string, string>())
+        var server = new FakeOpenAIServer();
+        await server.ListenAsync(
+            async context => new WireRequest(context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "",
+                LoopbackWire.Header(context, "Authorization"), context.Request.ContentType, await LoopbackWire.ReadTextAsync(context)),
+            async (request, context) =>
             {
-                context.Response.Headers[k] = v;
-            }
-
-            await context.Response.WriteAsync(reply.Body, context.RequestAborted);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new FakeOpenAIServer(app, address.TrimEnd('/'));
+                var reply = respond(request);
+                LoopbackWire.WriteHead(context, reply.Status, reply.ContentType, reply.Headers);
+                await context.Response.WriteAsync(reply.Body, context.RequestAborted);
+            });
         return server;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     /// <summary>A documented chat completion for <paramref name="model"/>, with usage.</summary>

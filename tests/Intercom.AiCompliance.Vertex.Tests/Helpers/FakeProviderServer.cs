@@ -1,14 +1,6 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Intercom.AiCompliance.Tests.Helpers;
 
@@ -41,87 +33,50 @@ public sealed record Reply(int Status, byte[] Body, string ContentType = "applic
 /// A fake of a provider's REST API on Kestrel, bound to 127.0.0.1 on a free port (never a real host): it records every
 /// request a client sends and answers with what the test scripts, streaming chunked bodies chunk by chunk.
 /// </summary>
-public sealed class FakeProviderServer : IAsyncDisposable
+public sealed class FakeProviderServer : LoopbackFake<WireRequest>
 {
-    private readonly WebApplication _app;
-
-    private FakeProviderServer(WebApplication app, string baseAddress)
+    private FakeProviderServer()
     {
-        _app = app;
-        BaseAddress = baseAddress;
     }
-
-    /// <summary>The server's address, such as <c>http://127.0.0.1:41234</c>.</summary>
-    public string BaseAddress { get; }
-
-    /// <summary>Every request received, in order.</summary>
-    public ConcurrentQueue<WireRequest> Requests { get; } = new();
 
     public static async Task<FakeProviderServer> StartAsync(Func<WireRequest, Reply> respond)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        FakeProviderServer? server = null;
-        app.Run(async context =>
+        var server = new FakeProviderServer();
+        await server.ListenAsync(ReadAsync, async (request, context) =>
         {
-            var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-            WireRequest request;
-            if (context.Request.HasFormContentType)
-            {
-                var form = await context.Request.ReadFormAsync(context.RequestAborted);
-                var file = form.Files.FirstOrDefault();
-                byte[]? bytes = null;
-                if (file is not null)
-                {
-                    using var ms = new MemoryStream();
-                    await file.CopyToAsync(ms, context.RequestAborted);
-                    bytes = ms.ToArray();
-                }
-
-                request = new WireRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers,
-                    context.Request.ContentType, [], form.ToDictionary(f => f.Key, f => f.Value.ToString()), bytes, file?.Name);
-            }
-            else
-            {
-                using var ms = new MemoryStream();
-                await context.Request.Body.CopyToAsync(ms, context.RequestAborted);
-                request = new WireRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers,
-                    context.Request.ContentType, ms.ToArray());
-            }
-
-            server!.Requests.Enqueue(request);
             var reply = respond(request);
-            context.Response.StatusCode = reply.Status;
-            context.Response.ContentType = reply.ContentType;
-            foreach (var (k, v) in reply.Headers ?? new Dictionary<string, string>())
-            {
-                context.Response.Headers[k] = v;
-            }
-
+            LoopbackWire.WriteHead(context, reply.Status, reply.ContentType, reply.Headers);
             if (reply.Chunks is { } chunks)
             {
-                foreach (var chunk in chunks)
-                {
-                    await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
-                    await context.Response.Body.FlushAsync(context.RequestAborted);
-                }
-
+                await LoopbackWire.WriteChunksAsync(context, chunks);
                 return;
             }
 
             await context.Response.Body.WriteAsync(reply.Body, context.RequestAborted);
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new FakeProviderServer(app, address.TrimEnd('/'));
         return server;
     }
 
-    public async ValueTask DisposeAsync()
+    private static async Task<WireRequest> ReadAsync(HttpContext context)
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        var headers = LoopbackWire.Headers(context);
+        if (context.Request.HasFormContentType)
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            var file = form.Files.FirstOrDefault();
+            byte[]? bytes = null;
+            if (file is not null)
+            {
+                using var ms = new MemoryStream();
+                await file.CopyToAsync(ms, context.RequestAborted);
+                bytes = ms.ToArray();
+            }
+
+            return new WireRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers,
+                context.Request.ContentType, [], form.ToDictionary(f => f.Key, f => f.Value.ToString()), bytes, file?.Name);
+        }
+
+        return new WireRequest(context.Request.Method, context.Request.Path.Value ?? "", context.Request.QueryString.Value ?? "", headers,
+            context.Request.ContentType, await LoopbackWire.ReadBytesAsync(context));
     }
 }

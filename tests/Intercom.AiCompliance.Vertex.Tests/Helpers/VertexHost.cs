@@ -1,5 +1,4 @@
 using System.Globalization;
-using Intercom.AiCompliance.Audit;
 using Intercom.AiCompliance.Routing;
 using Intercom.AiCompliance.Tests.Helpers;
 using Microsoft.Extensions.Configuration;
@@ -31,65 +30,33 @@ public sealed class FakeTokenSource(TimeProvider clock) : IVertexAccessTokenSour
 /// the loopback fake (under /a and /b), served by <c>AddVertexClients</c> bound from an <c>AiComplianceVertex</c> section, a
 /// fake token source, an in-memory audit sink and a fake clock.
 /// </summary>
-public sealed class VertexHost : IAsyncDisposable
+public sealed class VertexHost : ProviderTestHost
 {
     public const string Project = "proj-1";
     public const string Location = "us-central1";
-
-    private readonly ServiceProvider _provider;
 
     public VertexHost(FakeProviderServer server, int maxRetryAttempts = 0, ILoggerProvider? logs = null, string workspaceRegion = "US",
         string deploymentRegion = "US", string[]? capabilities = null, IEnumerable<(string, string?)>? vertex = null, bool realTokens = false)
     {
         Tokens = new FakeTokenSource(Clock);
-        var settings = new List<(string, string?)>
-        {
-            ("AiCompliance:Catalog:AllowLoopbackEndpoints", "true"),
-            ("AiCompliance:Router:Retry:MaxRetryAttempts", maxRetryAttempts.ToString(CultureInfo.InvariantCulture)),
-            ("AiCompliance:Router:Retry:BaseDelay", "00:00:00"),
-            ("AiCompliance:Router:Retry:UseJitter", "false"),
-            ("AiCompliance:Workspaces:0:WorkspaceId", "ws-1"),
-            ("AiCompliance:Workspaces:0:HostingRegion", workspaceRegion),
-            ("AiCompliance:Workspaces:0:ContractType", "Standard"),
-            ("AiCompliance:Workspaces:0:HandlesHealthData", "false"),
-        };
+        var settings = CoreSettings(maxRetryAttempts, "ws-1", workspaceRegion);
         settings.AddRange(Deployment(0, "a", server.BaseAddress + "/a", 0.9, deploymentRegion, capabilities));
         settings.AddRange(Deployment(1, "b", server.BaseAddress + "/b", 0.5, deploymentRegion, capabilities));
         settings.AddRange(vertex ?? [("AiComplianceVertex:ProjectId", Project), ("AiComplianceVertex:NonGoogleEndpointLocation", Location)]);
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(settings.Select(p => new KeyValuePair<string, string?>(p.Item1, p.Item2))).Build();
-
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(Clock);
-        services.AddLogging(l =>
-        {
-            l.SetMinimumLevel(LogLevel.Trace);
-            if (logs is not null)
+        Build(
+            settings,
+            logs,
+            (builder, configuration) => builder.AddVertexClients(configuration.GetSection(VertexAiComplianceBuilderExtensions.SectionName)),
+            beforeCompliance: services =>
             {
-                l.AddProvider(logs);
-            }
-        });
-        if (!realTokens)
-        {
-            services.AddSingleton<IVertexAccessTokenSource>(Tokens);
-        }
-
-        services.AddAiCompliance(configuration.GetSection("AiCompliance"))
-            .UseAuditSink(Sink)
-            .AddVertexClients(configuration.GetSection(VertexAiComplianceBuilderExtensions.SectionName));
-        _provider = services.BuildServiceProvider();
-        Router = _provider.GetRequiredService<IProviderRouter>();
+                if (!realTokens)
+                {
+                    services.AddSingleton<IVertexAccessTokenSource>(Tokens);
+                }
+            });
     }
 
-    public FakeTimeProvider Clock { get; } = new();
-
     public FakeTokenSource Tokens { get; }
-
-    public InMemoryAuditSink Sink { get; } = new();
-
-    public IProviderRouter Router { get; }
-
-    public IServiceProvider Services => _provider;
 
     /// <summary>The path of <paramref name="method"/> of deployment <paramref name="id"/> on the fake.</summary>
     public static string PathOf(string id, string method) =>
@@ -108,35 +75,13 @@ public sealed class VertexHost : IAsyncDisposable
             (p + "ProcessingRegions:0", region),
             (p + "SubprocessorLists:0", "global"),
             (p + "Endpoint", endpoint),
-            (p + "Attestations:0:Kind", "ZeroDataRetention"),
-            (p + "Attestations:0:Reference", "VERTEX-ZDR"),
-            (p + "Attestations:0:EffectiveFrom", "2025-01-01T00:00:00Z"),
-            (p + "Attestations:1:Kind", "NoTraining"),
-            (p + "Attestations:1:Reference", "VERTEX-NT"),
-            (p + "Attestations:1:EffectiveFrom", "2025-01-01T00:00:00Z"),
-            (p + "Quality:ResolutionRate", resolution.ToString(CultureInfo.InvariantCulture)),
-            (p + "Quality:HallucinationRate", "0.05"),
-            (p + "Quality:LatencyMs", "800"),
+            .. AttestedQuality(p, "VERTEX-ZDR", "VERTEX-NT", resolution),
         ];
     }
 
-    public static AiRequest Chat(Microsoft.Extensions.AI.ChatOptions? options = null, string text = "How do I reset my password?") => new()
-    {
-        WorkspaceId = "ws-1",
-        Product = Intercom.AiCompliance.Workspaces.AiProduct.FinAiAgent,
-        Purpose = Intercom.AiCompliance.Workspaces.Purpose.AnsweringEndUser,
-        Payload = new ChatPayload([new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, text)], options),
-    };
+    public static AiRequest Chat(Microsoft.Extensions.AI.ChatOptions? options = null, string text = "How do I reset my password?") => ChatRequest("ws-1", UserSays(text), options);
 
-    public static AiRequest Chat(IReadOnlyList<Microsoft.Extensions.AI.ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null) => new()
-    {
-        WorkspaceId = "ws-1",
-        Product = Intercom.AiCompliance.Workspaces.AiProduct.FinAiAgent,
-        Purpose = Intercom.AiCompliance.Workspaces.Purpose.AnsweringEndUser,
-        Payload = new ChatPayload(messages, options),
-    };
-
-    public async ValueTask DisposeAsync() => await _provider.DisposeAsync();
+    public static AiRequest Chat(IReadOnlyList<Microsoft.Extensions.AI.ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null) => ChatRequest("ws-1", messages, options);
 }
 
 /// <summary>Documented Vertex AI answers.</summary>
