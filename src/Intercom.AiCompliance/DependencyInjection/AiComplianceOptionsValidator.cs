@@ -142,9 +142,11 @@ internal sealed class AiComplianceOptionsValidator : IValidateOptions<AiComplian
             error($"{Root}:Router:Retry:MaxDelay", $"is shorter than {Root}:Router:Retry:BaseDelay: make MaxDelay at least BaseDelay.");
         }
 
-        if (router.RedactionTimeout <= TimeSpan.Zero || router.RedactionTimeout > router.TotalDeadline)
+        // Longer than TotalDeadline is allowed: the deadline bounds redaction too (a host that shortens the deadline and
+        // never redacts must not fail its start over this default).
+        if (router.RedactionTimeout <= TimeSpan.Zero)
         {
-            error($"{Root}:Router:RedactionTimeout", $"({router.RedactionTimeout}) must be more than zero and no longer than {Root}:Router:TotalDeadline ({router.TotalDeadline}).");
+            error($"{Root}:Router:RedactionTimeout", $"({router.RedactionTimeout}) must be more than zero.");
         }
 
         if (router.AuditDigestKey is { Length: > 0 } key)

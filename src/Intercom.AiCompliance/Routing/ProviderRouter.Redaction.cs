@@ -38,7 +38,7 @@ public sealed partial class ProviderRouter
             // On the thread pool so the time bound holds even when the detector never returns; on timeout its result
             // (and the mapping it built) is dropped with the redactor.
             redacted = await Task.Run(() => redactor.Redact(payload), run.CallerToken)
-                .WaitAsync(_options.RedactionTimeout, _time, run.CallerToken).ConfigureAwait(false);
+                .WaitAsync(_options.RedactionTimeout < _options.TotalDeadline ? _options.RedactionTimeout : _options.TotalDeadline, _time, run.CallerToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (run.CallerToken.IsCancellationRequested)
         {

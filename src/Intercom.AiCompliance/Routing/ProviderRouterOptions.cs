@@ -80,7 +80,8 @@ public sealed class ProviderRouterOptions
 
     /// <summary>
     /// How long egress redaction of one request's Input may take (for workspaces whose redaction policy is not Off). A
-    /// detector that takes longer, or fails, refuses the request with <c>redaction-failed</c>: nothing is sent. Default 2 s.
+    /// detector that takes longer, or fails, refuses the request with <c>redaction-failed</c>: nothing is sent. Default 2 s; a
+    /// <see cref="TotalDeadline"/> shorter than this bounds redaction instead.
     /// </summary>
     public TimeSpan RedactionTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -168,6 +168,27 @@ public class AiComplianceOptionsValidatorTests
     }
 
     [Test]
+    public void Validate_ShortDeadlineWithTheDefaultRedactionTimeout_IsAccepted()
+    {
+        // A host that shortens the deadline below the redaction default (2 s), and may never redact, must still start:
+        // the deadline bounds redaction as well.
+        var options = new AiComplianceOptions
+        {
+            Router =
+            {
+                AttemptTimeout = TimeSpan.FromMilliseconds(200),
+                TotalDeadline = TimeSpan.FromMilliseconds(500),
+                Retry = { MaxRetryAttempts = 0 },
+            },
+        };
+
+        var result = new AiComplianceOptionsValidator().Validate(null, options);
+
+        result.FailureMessage.Should().BeNull();
+        result.Failed.Should().BeFalse();
+    }
+
+    [Test]
     public async Task AddAttestation_OnADefaultDeployment_MakesItRoutable()
     {
         var services = new ServiceCollection();
