@@ -523,7 +523,7 @@ public partial class ToolTests
     [CancelAfter(60_000)]
     public async Task AuditVerify_EndlessFileWithoutNewlines_EndsAsABrokenFirstLineNotOutOfMemory()
     {
-        Assume.That(File.Exists("/dev/zero"), "needs /dev/zero");
+        File.Exists("/dev/zero").Should().BeTrue("the test reads the endless /dev/zero device; every Linux machine has one");
         var (_, keyFile, _) = await WriteAuditAsync();
         var (code, output, err) = Run("audit", "verify", "/dev/zero", "--key-file", keyFile);
         code.Should().Be(ExitCodes.RefusedOrBroken, err);
