@@ -39,7 +39,7 @@ public sealed class PostgreSqlFleetTests
             // Creates the schema once, so four processes do not all wait on the migration lock at the start.
         }
 
-        var hosts = new List<FleetProcess>();
+        var hosts = new List<HostProcess>();
         try
         {
             foreach (var instance in Instances)
@@ -205,7 +205,7 @@ public sealed class PostgreSqlFleetTests
         return await PostgresServer.CreateDatabaseAsync(_databaseName);
     }
 
-    private void Collect(FleetProcess host)
+    private void Collect(HostProcess host)
     {
         while (host.Lines.TryDequeue(out var line))
         {

@@ -1,101 +1,12 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
+using Intercom.AiCompliance.Tests.Helpers;
 
 namespace Intercom.AiCompliance.PostgreSql.Tests.Helpers;
 
 /// <summary>The fleet host (tests/Intercom.AiCompliance.PostgreSql.FleetHost) run as a separate process.</summary>
-public sealed class FleetProcess : IDisposable
+public static class FleetProcess
 {
-    private readonly Process _process;
-    private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private FleetProcess(Process process) => _process = process;
-
-    /// <summary>Every line the child printed so far, in order.</summary>
-    public ConcurrentQueue<string> Lines { get; } = new();
-
-    public bool HasExited => _process.HasExited;
-
-    /// <summary>Starts the host; the connection string and the chain key go through the environment, never the command line.</summary>
-    public static FleetProcess Start(string connectionString, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Intercom.AiCompliance.PostgreSql.FleetHost.dll"));
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["AICOMPLIANCE_AUDIT_CHAIN_KEY"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
-        info.Environment["AICOMPLIANCE_TEST_POSTGRES"] = connectionString;
-        var process = new Process { StartInfo = info };
-        var child = new FleetProcess(process);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                child._stdoutClosed.TrySetResult();
-            }
-            else
-            {
-                child.Lines.Enqueue(e.Data);
-            }
-        };
-        process.Start();
-        process.BeginOutputReadLine();
-        return child;
-    }
-
-    /// <summary>Waits until a line satisfies <paramref name="match"/>, or the child exits, or the token fires.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            if (Lines.FirstOrDefault(match) is { } line)
-            {
-                return line;
-            }
-
-            if (_process.HasExited && _stdoutClosed.Task.IsCompleted)
-            {
-                throw new InvalidOperationException($"The fleet host exited ({_process.ExitCode}) before printing the line: {await _process.StandardError.ReadToEndAsync(cancellationToken)}");
-            }
-
-            await Task.Delay(10, cancellationToken);
-        }
-    }
-
-    /// <summary>SIGKILL: the process gets no chance to flush or close anything.</summary>
-    public async Task KillAsync(CancellationToken cancellationToken)
-    {
-        _process.Kill(entireProcessTree: false);
-        await _process.WaitForExitAsync(cancellationToken);
-        await _stdoutClosed.Task.WaitAsync(cancellationToken);
-    }
-
-    /// <summary>Waits for the child to end by itself; returns its exit code and standard error.</summary>
-    public async Task<(int ExitCode, string StandardError)> WaitForExitAsync(CancellationToken cancellationToken)
-    {
-        var stderr = await _process.StandardError.ReadToEndAsync(cancellationToken);
-        await _process.WaitForExitAsync(cancellationToken);
-        await _stdoutClosed.Task.WaitAsync(cancellationToken);
-        return (_process.ExitCode, stderr);
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
+    /// <summary>Starts the host; the connection string goes through the environment, never the command line.</summary>
+    public static HostProcess Start(string connectionString, params string[] args) =>
+        HostProcess.Start("Intercom.AiCompliance.PostgreSql.FleetHost",
+            new Dictionary<string, string> { ["AICOMPLIANCE_TEST_POSTGRES"] = connectionString }, args);
 }
